@@ -1,0 +1,225 @@
+#include "service/app.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+
+#include "service/cluster/cluster_poller.hpp"
+#include "service/config/config.hpp"
+#include "service/core/clock.hpp"
+#include "service/core/log.hpp"
+#include "service/core/offload.hpp"
+#include "service/evaluator/group_evaluator.hpp"
+#include "service/http/api_v3.hpp"
+#include "service/http/server.hpp"
+#include "service/kafka/settings.hpp"
+#include "service/metrics/metrics.hpp"
+#include "service/offsets/offsets_reader.hpp"
+#include "service/storage/offset_store.hpp"
+#include "service/ws/ws_hub.hpp"  // ws: live status stream
+
+namespace warren {
+
+namespace {
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+storage_options storage_from(const storage_module& m) {
+  storage_options o;
+  o.intervals = m.intervals;
+  o.expire_group_s = m.expire_group.count();
+  o.min_distance_s = m.min_distance.count();
+  o.group_allowlist = m.group_allowlist;
+  o.group_denylist = m.group_denylist;
+  return o;
+}
+
+evaluator_options evaluator_from(const evaluator_module& m) {
+  evaluator_options o;
+  o.minimum_complete = static_cast<float>(m.minimum_complete);
+  o.allowed_lag = static_cast<std::uint64_t>(std::max<std::int64_t>(m.allowed_lag, 0));
+  return o;
+}
+
+std::vector<std::string> cluster_names(const config& c) {
+  std::vector<std::string> out;
+  for (const auto& [n, m] : c.clusters) out.push_back(n);
+  return out;
+}
+}  // namespace
+
+struct app::impl {
+  explicit impl(const config& c)
+      : cfg(c),
+        ioc(1),
+        pool(2),
+        signals(ioc, SIGINT, SIGTERM),
+        store(ioc.get_executor(), storage_from(c.the_storage()), cluster_names(c)),
+        evaluator(ioc.get_executor(), store, evaluator_from(c.the_evaluator()),
+                  std::chrono::milliseconds(c.warren.coalesce_ms), c.warren.eval_interval) {}
+
+  const config& cfg;
+  asio::io_context ioc;
+  blocking_pool pool;
+  asio::signal_set signals;
+  offset_store store;
+  group_evaluator evaluator;
+  std::vector<std::unique_ptr<cluster_poller>> pollers;
+  std::vector<std::unique_ptr<offsets_reader>> readers;
+  request_counters http_counts;
+  std::unique_ptr<http::api_v3> api;
+  std::unique_ptr<ws::ws_hub> hub;  // ws: `/v3/stream`, created after the evaluator, stopped first
+  std::vector<std::unique_ptr<http::server>> servers;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  bool stopping = false;
+
+  bool ready() const {
+    for (const auto& r : readers)
+      if (!r->stats().caught_up) {
+        auto limit = cfg.warren.ready_timeout;
+        return limit.count() > 0 && std::chrono::steady_clock::now() - started > limit;
+      }
+    return true;
+  }
+
+  http::cluster_health health(const std::string& cluster) const {
+    http::cluster_health h;
+    for (const auto& p : pollers)
+      if (p->name() == cluster) {
+        h.reachable = p->stats().reachable;
+        h.last_error = p->stats().last_error;
+        h.down_since = p->stats().down_since_ms;
+      }
+    h.offsets_caught_up = true;
+    for (const auto& r : readers)
+      if (r->cluster() == cluster) h.offsets_caught_up = h.offsets_caught_up && r->stats().caught_up;
+    return h;
+  }
+
+  std::string metrics() const {
+    metrics_sources s;
+    s.evaluator = &evaluator;
+    s.store = &store;
+    for (const auto& r : readers) s.readers.push_back(r.get());
+    for (const auto& p : pollers) s.pollers.push_back(p.get());
+    s.http = &http_counts;
+    if (hub) {  // ws
+      s.ws_clients = hub->clients();
+      s.ws_slow_closes = hub->stats().slow_closes;
+      s.ws_messages_sent = hub->stats().messages_sent;
+      s.ws_messages_coalesced = hub->stats().messages_coalesced;
+      s.ws_messages_dropped = hub->stats().messages_dropped;
+    }
+    return render_metrics(s);
+  }
+
+  bool start() {
+    auto ex = ioc.get_executor();
+    // Dependency order: store, evaluator, HTTP, cluster pollers, offsets readers.
+    store.set_listener([this](const std::string& c, const std::string& g, bool removed) {
+      evaluator.on_store_change(c, g, removed);
+    });
+    store.start();
+    evaluator.start();
+    {  // ws: the hub subscribes to the evaluator; HTTP servers hand it `/v3/stream` upgrades
+      ws::hub_options wo;
+      wo.limits.outbox = static_cast<std::size_t>(std::max(cfg.warren.ws_outbox, 1));
+      wo.server_version = "warren " WARREN_VERSION;
+      hub = std::make_unique<ws::ws_hub>(ex, evaluator, cluster_names(cfg), wo);
+      hub->start();
+    }
+
+    http::api_context ctx;
+    ctx.cfg = &cfg;
+    ctx.hostname = host_name();
+    ctx.ready = [this] { return ready(); };
+    ctx.store = &store;
+    ctx.evaluator = &evaluator;
+    ctx.metrics = [this] { return metrics(); };
+    ctx.health = [this](const std::string& c) { return health(c); };
+    ctx.count_request = [this](const std::string& route, unsigned code) { http_counts.add(route, code); };
+    api = std::make_unique<http::api_v3>(std::move(ctx));
+    for (const auto& [name, h] : cfg.httpservers) {
+      http::server_options o;
+      o.name = name;
+      o.address = h.address;
+      o.timeout = h.timeout;
+      o.upgrade = [this](http::upgrade_request& up) { return hub->handle_upgrade(up); };  // ws
+      auto s = std::make_unique<http::server>(ex, o, [this](const http::request& r) { return api->handle(r); });
+      std::string err;
+      if (!s->listen(err)) {
+        log_error("app", err);
+        return false;
+      }
+      log_info("app", "http server ", name, " listening on ", h.address, " (port ", s->port(), ")");
+      servers.push_back(std::move(s));
+    }
+    for (auto& s : servers) s->start();
+
+    auto to_store = [this](store_cmd::batch b) -> task<void> { co_await store.send(std::move(b)); };
+    for (const auto& [name, c] : cfg.clusters) {
+      pollers.push_back(std::make_unique<cluster_poller>(ex, pool, c, kafka::settings_for(cfg, c.servers, c.client_profile),
+                                                         to_store));
+      pollers.back()->start();
+    }
+    for (const auto& [name, c] : cfg.consumers) {
+      if (c.class_name != "kafka") {
+        log_warn("app", "consumer ", name, ": class-name ", c.class_name,
+                 " (ZooKeeper-committed offsets) is not supported by Warren; skipped");
+        continue;
+      }
+      readers.push_back(std::make_unique<offsets_reader>(
+          ex, pool, c, kafka::settings_for(cfg, c.servers, c.client_profile), to_store));
+      readers.back()->start();
+    }
+    return true;
+  }
+
+  // Reverse order: readers, pollers, HTTP, evaluator, store. librdkafka handles close on the pool.
+  task<void> stop() {
+    if (stopping) co_return;
+    stopping = true;
+    log_info("app", "shutting down");
+    if (hub) hub->stop();  // ws: close frames go out first
+    for (auto it = readers.rbegin(); it != readers.rend(); ++it) co_await (*it)->stop();
+    for (auto it = pollers.rbegin(); it != pollers.rend(); ++it) co_await (*it)->stop();
+    for (auto& s : servers) s->stop();
+    evaluator.stop();
+    store.stop();
+    signals.cancel();
+  }
+};
+
+app::app(const config& cfg) : impl_(std::make_unique<impl>(cfg)) {}
+app::~app() = default;
+
+int app::run() {
+  auto& d = *impl_;
+  int code = 0;
+  if (!d.start()) {
+    code = 1;
+    asio::co_spawn(d.ioc, d.stop(), asio::detached);
+  } else {
+    d.signals.async_wait([&d](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      log_info("app", "signal ", sig, " received");
+      asio::co_spawn(d.ioc, d.stop(), [](std::exception_ptr e) {
+        if (e) log_error("app", "shutdown failed");
+      });
+    });
+    log_info("app", "warren ", WARREN_VERSION, " started");
+  }
+  d.ioc.run();
+  d.pool.join();
+  log_info("app", "stopped");
+  return code;
+}
+
+}  // namespace warren

@@ -1,0 +1,90 @@
+#pragma once
+// Loading and validating the configuration file (Burrow's burrow.toml format plus [warren]).
+// Pure functions of (file contents, environment lookup); no logging, no global state; callable
+// from any thread. toml++ stays in load.cpp.
+//
+// Errors: every problem found is reported, not only the first, each as one line
+//   FILE:LINE: KEY: REASON        e.g.  conf/burrow.toml:12: cluster.local.servers: missing required key
+// KEY is the dotted TOML path. LINE is the line of the offending value; for a missing key it is the
+// line of the table header that should contain it. Errors that have no line (file not found) or no
+// key (TOML syntax error) leave that part out. Errors are sorted by line.
+//
+// Differences from Burrow, on purpose (a Burrow file that Burrow accepts loads, except where noted):
+// - Burrow panics on bad values; Warren returns all errors. Values of the wrong TOML type are errors
+//   (viper would coerce "10" to 10 and "10s" to 0): durations are integers of seconds.
+// - Unknown keys and sections are errors (Burrow ignores them), as are keys that belong to another
+//   class-name (url-open on an email notifier, offsets-topic on a kafka_zk consumer).
+// - group-allowlist/denylist are compiled as ECMAScript regexes (std::regex), not RE2; RE2-only
+//   syntax such as (?i) is reported. The old group-whitelist/group-blacklist names are rejected.
+// - consumer servers (class kafka) defaults to its cluster's servers, client-profile to its cluster's
+//   profile (Burrow requires servers and uses the default profile).
+// - class-name defaults to the only/usual class for cluster (kafka), consumer (kafka), storage
+//   (inmemory), evaluator (caching); notifier class-name is required.
+// - [zookeeper] is accepted but never required: Warren does not use ZooKeeper.
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/assert/source_location.hpp>
+#include <boost/system/result.hpp>
+
+#include "service/config/config.hpp"
+
+namespace warren {
+
+/// One configuration problem.
+struct config_error {
+  /// The file as given to the loader (or the source name given to parse_config).
+  std::string file;
+  /// 1-based line; 0 = not tied to a line.
+  std::uint32_t line = 0;
+  /// Dotted key path (`cluster.local.servers`); empty = not tied to a key.
+  std::string key;
+  /// What is wrong, in words.
+  std::string reason;
+
+  /// `FILE:LINE: KEY: REASON`, leaving out LINE when 0 and KEY when empty.
+  std::string to_string() const;
+  friend bool operator==(const config_error&, const config_error&) = default;
+};
+
+/// The loader's outcome: a validated config, or every error found (never empty on failure).
+using config_result = boost::system::result<config, std::vector<config_error>>;
+
+/// Called by config_result::value() on failure: throws std::runtime_error with all lines.
+[[noreturn]] void throw_exception_from_error(const std::vector<config_error>& errors,
+                                             const boost::source_location& loc);
+
+/// Looks up an environment variable by name; nullopt = not set.
+using env_lookup = std::function<std::optional<std::string>(const std::string& name)>;
+/// The process environment (std::getenv).
+std::optional<std::string> process_environment(const std::string& name);
+/// An empty environment: no overrides (for tests and `--no-env` style use).
+std::optional<std::string> no_environment(const std::string& name);
+
+/// Parses and validates a whole configuration from TOML text. `source_name` is used as FILE in
+/// errors. Environment overrides, as in Burrow: for every key present in the text, the variable
+/// PREFIX_PATH (PREFIX = general.env-var-prefix, default "burrow"; PATH = the dotted key; `.` and
+/// `-` become `_`; all upper case), when set, replaces the value, parsed according to the type
+/// in the file (string; integer; float; bool as true/false/1/0; array of strings split on commas
+/// and whitespace). Keys absent from the file cannot be set from the environment.
+config_result parse_config(std::string_view toml_text, std::string_view source_name,
+                           const env_lookup& env = no_environment);
+
+/// Reads `file` and parse_config()s it; sets config::source_file (as given) and source_dir.
+config_result load_config_file(const std::filesystem::path& file,
+                               const env_lookup& env = process_environment);
+
+/// Burrow's --config-dir: loads DIR/warren.toml if it exists, otherwise DIR/burrow.toml (so a
+/// Burrow directory works unchanged, and a warren.toml next to it takes precedence). Neither
+/// present is an error naming both.
+config_result load_config_dir(const std::filesystem::path& dir,
+                              const env_lookup& env = process_environment);
+
+/// All errors, one per line (each ending in '\n'), for printing before exiting with code 2.
+std::string format_errors(const std::vector<config_error>& errors);
+
+}  // namespace warren

@@ -1,0 +1,97 @@
+#include "service/kafka/metadata.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+namespace warren::kafka {
+
+metadata_result fetch_metadata(rd_kafka_s* rk, const std::string& topic, int timeout_ms) {
+  metadata_result out;
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_topic_t* rkt = topic.empty() ? nullptr : rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, rkt ? 0 : 1, rkt, &md, timeout_ms);
+  if (rkt) rd_kafka_topic_destroy(rkt);
+  if (err) {
+    out.error = rd_kafka_err2str(err);
+    return out;
+  }
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    const auto& t = md->topics[i];
+    if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) continue;
+    if (t.err && t.partition_cnt == 0) continue;
+    topic_info info;
+    info.partition_count = t.partition_cnt;
+    for (int p = 0; p < t.partition_cnt; ++p)
+      if (t.partitions[p].leader >= 0) info.with_leader.push_back(t.partitions[p].id);
+    out.topics.emplace(t.topic, std::move(info));
+  }
+  rd_kafka_metadata_destroy(md);
+  out.ok = true;
+  return out;
+}
+
+end_offsets_result list_offsets(rd_kafka_s* rk, const std::map<std::string, std::vector<std::int32_t>>& partitions,
+                                std::int64_t which, int timeout_ms) {
+  end_offsets_result out;
+  int count = 0;
+  for (const auto& [t, ps] : partitions) count += static_cast<int>(ps.size());
+  if (count == 0) {
+    out.ok = true;
+    return out;
+  }
+  partition_list list(rd_kafka_topic_partition_list_new(count));
+  for (const auto& [t, ps] : partitions)
+    for (auto p : ps) rd_kafka_topic_partition_list_add(list.get(), t.c_str(), p)->offset = which;
+  rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, list.get(), timeout_ms);
+  if (err) {
+    out.error = rd_kafka_err2str(err);
+    return out;
+  }
+  for (const auto& [t, ps] : partitions) {
+    std::int32_t max_p = 0;
+    for (auto p : ps) max_p = std::max(max_p, p + 1);
+    out.offsets[t].assign(static_cast<std::size_t>(max_p), -1);
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& e = list->elems[i];
+    if (e.err || e.offset < 0) continue;
+    out.offsets[e.topic][static_cast<std::size_t>(e.partition)] = e.offset;
+  }
+  out.ok = true;
+  return out;
+}
+
+groups_result list_groups(rd_kafka_s* rk, int timeout_ms) {
+  groups_result out;
+  queue q(rd_kafka_queue_new(rk));
+  rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+  char err[256];
+  rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, err, sizeof err);
+  rd_kafka_ListConsumerGroups(rk, opts, q.get());
+  rd_kafka_AdminOptions_destroy(opts);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q.get(), timeout_ms + 1000);
+  if (!ev) {
+    out.error = "ListConsumerGroups timed out";
+    return out;
+  }
+  if (rd_kafka_event_error(ev)) {
+    out.error = rd_kafka_event_error_string(ev);
+    rd_kafka_event_destroy(ev);
+    return out;
+  }
+  const rd_kafka_ListConsumerGroups_result_t* res = rd_kafka_event_ListConsumerGroups_result(ev);
+  size_t n = 0, nerr = 0;
+  const rd_kafka_ConsumerGroupListing_t** listings = rd_kafka_ListConsumerGroups_result_valid(res, &n);
+  rd_kafka_ListConsumerGroups_result_errors(res, &nerr);
+  if (nerr > 0) {
+    // A broker did not answer: the list is partial, so the reaper must not act on it.
+    out.error = "ListConsumerGroups: " + std::to_string(nerr) + " broker(s) failed";
+    rd_kafka_event_destroy(ev);
+    return out;
+  }
+  for (size_t i = 0; i < n; ++i) out.groups.emplace_back(rd_kafka_ConsumerGroupListing_group_id(listings[i]));
+  rd_kafka_event_destroy(ev);
+  out.ok = true;
+  return out;
+}
+
+}  // namespace warren::kafka

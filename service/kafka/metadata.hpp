@@ -1,0 +1,48 @@
+#pragma once
+// Blocking librdkafka queries. Each call blocks up to `timeout_ms`: run them through
+// blocking_pool::offload, never on the io thread. Thread-safe on a shared handle.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "service/kafka/client.hpp"
+
+namespace warren::kafka {
+
+struct topic_info {
+  std::int32_t partition_count = 0;
+  std::vector<std::int32_t> with_leader;  ///< partitions that currently have a leader
+};
+
+struct metadata_result {
+  bool ok = false;
+  std::string error;                         ///< when !ok
+  std::map<std::string, topic_info> topics;  ///< every topic, internal ones included
+};
+
+/// Metadata of every topic (or only `topic` when non-empty).
+metadata_result fetch_metadata(rd_kafka_s* rk, const std::string& topic, int timeout_ms);
+
+struct end_offsets_result {
+  bool ok = false;
+  std::string error;
+  /// topic → per-partition offset (-1 = no answer for that partition).
+  std::map<std::string, std::vector<std::int64_t>> offsets;
+};
+
+/// Log-end (`which` = -1, latest) or log-start (`which` = -2, earliest) offsets of the given
+/// partitions in one ListOffsets request per leader broker (rd_kafka_offsets_for_times).
+end_offsets_result list_offsets(rd_kafka_s* rk, const std::map<std::string, std::vector<std::int32_t>>& partitions,
+                                std::int64_t which, int timeout_ms);
+
+struct groups_result {
+  bool ok = false;
+  std::string error;
+  std::vector<std::string> groups;
+};
+
+/// Every consumer group the cluster knows (Admin ListConsumerGroups), waiting up to timeout_ms.
+groups_result list_groups(rd_kafka_s* rk, int timeout_ms);
+
+}  // namespace warren::kafka

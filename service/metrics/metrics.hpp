@@ -1,0 +1,41 @@
+#pragma once
+// Prometheus text exposition (format 0.0.4). Renders snapshots of the actors' state on the io
+// thread: Burrow's burrow_kafka_* gauges with Burrow's names and labels, from the evaluator's kept
+// statuses (no evaluation per scrape), plus Warren's own series.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace warren {
+class group_evaluator;
+class offset_store;
+class offsets_reader;
+class cluster_poller;
+
+/// HTTP requests by (route, status code).
+struct request_counters {
+  std::map<std::pair<std::string, unsigned>, std::uint64_t> counts;
+  void add(const std::string& route, unsigned status) { ++counts[{route, status}]; }
+};
+
+struct metrics_sources {
+  const group_evaluator* evaluator = nullptr;
+  const offset_store* store = nullptr;
+  std::vector<const offsets_reader*> readers;
+  std::vector<const cluster_poller*> pollers;
+  const request_counters* http = nullptr;
+  std::uint64_t ws_clients = 0;
+  std::uint64_t ws_slow_closes = 0;         ///< stream clients closed for a full outbox (1013)
+  std::uint64_t ws_messages_sent = 0;       ///< stream frames written
+  std::uint64_t ws_messages_coalesced = 0;  ///< status messages replaced by a newer one before sending
+  std::uint64_t ws_messages_dropped = 0;    ///< messages discarded with a slow client's outbox
+};
+
+std::string render_metrics(const metrics_sources& sources);
+
+/// Escapes a label value (backslash, double quote, newline).
+std::string escape_label(std::string_view v);
+
+}  // namespace warren

@@ -1,0 +1,59 @@
+#pragma once
+// offsets_reader (actor, one per [consumer.X] of class kafka): reads every partition of the
+// offsets topic with a group-less librdkafka consumer (assign, never subscribe), decodes each
+// record and sends store commands in batches. Runs on the io thread; librdkafka wakes it through
+// queue_waker; its blocking calls (metadata, end offsets, close) go through blocking_pool.
+// Back-pressure: a full store mailbox suspends the reader, which stops draining librdkafka.
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "service/core/async.hpp"
+#include "service/kafka/client.hpp"
+#include "service/storage/commands.hpp"
+
+namespace warren {
+class blocking_pool;
+struct consumer_module;
+
+/// Counters exported by /metrics. Written on the io thread.
+struct reader_stats {
+  std::uint64_t records = 0;              ///< records read from the offsets topic
+  std::uint64_t commits = 0;              ///< offset commits forwarded
+  std::uint64_t tombstones = 0;           ///< offset + group tombstones
+  std::uint64_t group_metadata = 0;       ///< group metadata records
+  std::uint64_t other_records = 0;        ///< KIP-848/share/streams records, skipped
+  std::uint64_t filtered = 0;             ///< commits dropped by group-allowlist/denylist
+  std::array<std::uint64_t, 16> errors{};  ///< decode errors by offsets::error_reason
+  std::int64_t replay_target = 0;         ///< end offsets (summed) that existed at start
+  std::int64_t replay_position = 0;       ///< how far the replay got (summed positions)
+  bool caught_up = false;                 ///< read up to the start-time end offsets
+  bool connected = true;                  ///< false while librdkafka reports all brokers down
+};
+
+class offsets_reader {
+ public:
+  using sink = std::function<task<void>(store_cmd::batch)>;
+
+  offsets_reader(asio::any_io_executor ex, blocking_pool& pool, const consumer_module& module,
+                 kafka::client_settings settings, sink to_store);
+  ~offsets_reader();
+  offsets_reader(const offsets_reader&) = delete;
+  offsets_reader& operator=(const offsets_reader&) = delete;
+
+  void start();
+  /// Stops reading and closes the client (off the io thread); completes when closed.
+  task<void> stop();
+
+  const std::string& name() const;
+  const std::string& cluster() const;
+  const reader_stats& stats() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace warren

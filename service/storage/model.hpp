@@ -1,0 +1,335 @@
+#pragma once
+// Storage model: the offsets state of ONE Kafka cluster, as plain data (Burrow's inmemory storage,
+// reference §c). PURE: no I/O, no clock, no threads; every time-dependent call takes `now`.
+// Not thread-safe: the offset_store actor owns one cluster_state per cluster and calls it from
+// the io thread only. Views and string_views handed out stay valid until the next mutation.
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "service/core/ids.hpp"
+
+namespace warren {
+
+/// Storage settings (Burrow `[storage.*]`, plus Warren's pending buffer). Mapped by the config loader.
+struct storage_options {
+  /// Samples kept per partition: consumer commit window and broker log-end history (`intervals`, 1..4096).
+  int intervals = 10;
+  /// Commits older than this are dropped and groups silent for this long are expired (`expire-group`, s).
+  std::int64_t expire_group_s = 604800;
+  /// A commit closer than this to the previous one overwrites it (`min-distance`, s; 0 = only on clock skew).
+  std::int64_t min_distance_s = 0;
+  /// Groups must match this regex to be stored; empty = all (`group-allowlist`, ECMAScript, unanchored search).
+  std::string group_allowlist;
+  /// Groups matching this regex are not stored; empty = none (`group-denylist`).
+  std::string group_denylist;
+  /// Warren: commits/owners for topic-partitions not yet in broker data are held, at most this many per topic,
+  std::size_t pending_per_topic = 10000;
+  /// and this many over all topics,
+  std::size_t pending_total = 100000;
+  /// for at most this long (s); expire() drops older held entries.
+  std::int64_t pending_max_age_s = 3600;
+};
+
+/// One stored commit (Burrow ConsumerOffset). JSON: {offset, timestamp, observedAt, lag}; `order` is internal.
+struct consumer_offset {
+  std::int64_t offset = 0;
+  std::int64_t order = 0;        ///< commit order: the record's offset in the offsets topic
+  std::int64_t timestamp = 0;    ///< commit timestamp, ms (from Kafka)
+  std::int64_t observed_at = 0;  ///< when Warren stored it, ms
+  std::optional<std::uint64_t> lag;  ///< set on append only (Burrow b.4); null for backfilled commits
+  friend bool operator==(const consumer_offset&, const consumer_offset&) = default;
+};
+
+/// One broker log-end sample: (offset, when observed).
+struct broker_sample {
+  std::int64_t offset = 0;
+  std::int64_t observed_at = 0;  ///< ms
+  friend bool operator==(const broker_sample&, const broker_sample&) = default;
+};
+
+/// One partition of a group, as seen by the evaluator and the `/consumer/:group` handler.
+struct partition_view {
+  std::uint32_t topic = 0;     ///< index into group_view::topics
+  std::int32_t partition = 0;
+  std::string_view owner;      ///< "" when unknown
+  std::string_view client_id;  ///< "" when unknown
+  /// 0 = never touched (JSON `offsets: []`); otherwise `intervals`, and the JSON has
+  /// `ring_length - window_size` leading nulls before the window.
+  std::uint32_t ring_length = 0;
+  std::uint32_t window_begin = 0;  ///< stored commits, oldest → newest, in group_view::samples
+  std::uint32_t window_size = 0;
+  std::uint32_t broker_begin = 0;  ///< broker log-end history, oldest → newest, in group_view::broker_offsets
+  std::uint32_t broker_size = 0;
+  /// max(0, newest broker offset − newest commit); 0 without a commit or a broker sample (Burrow b.4).
+  std::uint64_t current_lag = 0;
+};
+
+/// A group's whole state, flattened. Partitions are ordered by (topic name, partition).
+struct group_view {
+  std::int64_t last_commit = 0;  ///< ms
+  std::vector<std::string_view> topics;  ///< sorted
+  std::vector<partition_view> partitions;
+  std::vector<consumer_offset> samples;
+  std::vector<std::int64_t> broker_offsets;
+
+  std::span<const consumer_offset> window(const partition_view& p) const {
+    return {samples.data() + p.window_begin, p.window_size};
+  }
+  std::span<const std::int64_t> broker(const partition_view& p) const {
+    return {broker_offsets.data() + p.broker_begin, p.broker_size};
+  }
+  std::string_view topic(const partition_view& p) const { return topics[p.topic]; }
+  /// Empties the view, keeping capacity (reuse one view for many groups).
+  void clear() {
+    last_commit = 0;
+    topics.clear();
+    partitions.clear();
+    samples.clear();
+    broker_offsets.clear();
+  }
+};
+
+/// A log-end offset from the cluster poller.
+struct broker_offset_update {
+  std::string_view topic;
+  partition_id partition;
+  std::int32_t partition_count = 0;  ///< the topic's full partition count from metadata
+  offset_t offset;
+};
+
+/// A decoded offset commit.
+struct commit_update {
+  std::string_view group;
+  std::string_view topic;
+  partition_id partition;
+  offset_t offset;
+  std::int64_t order = 0;  ///< the record's offset in the offsets topic
+  timestamp_ms timestamp;  ///< commit timestamp
+};
+
+/// An assignment from group metadata.
+struct owner_update {
+  std::string_view group;
+  std::string_view topic;
+  partition_id partition;
+  std::string_view owner;  ///< client host, e.g. "/10.1.2.3"
+  std::string_view client_id;
+};
+
+/// What add_commit did with a commit.
+enum class commit_outcome : std::uint8_t {
+  appended,          ///< newest commit: ring advanced, lag computed, last_commit set
+  inserted,          ///< backfill into the window (lag null)
+  merged,            ///< min-distance: overwrote the previous entry
+  held,              ///< Warren: topic-partition not in broker data yet; held until it is
+  dropped_expired,   ///< Burrow rule 2: older than expire-group
+  dropped_filtered,  ///< Burrow rule 3: group allow/deny list
+  dropped_invalid,   ///< negative partition
+  dropped_backfill,  ///< Burrow rule 6: ring full and older than its oldest entry
+  dropped_duplicate, ///< Burrow rule 6: same order already stored
+  dropped_pending_full,  ///< Warren: pending buffer full
+};
+/// True when the group's stored state changed (the actor marks it dirty for the evaluator).
+constexpr bool group_changed(commit_outcome o) {
+  return o == commit_outcome::appended || o == commit_outcome::inserted || o == commit_outcome::merged;
+}
+
+namespace detail {
+
+/// A window of at most `capacity` consumer_offsets in ONE heap block (24-byte header + samples), no
+/// per-sample allocation. Samples are 28 bytes: offset and lag (null = a sentinel) in full, order,
+/// timestamp and observed_at as 32-bit deltas from per-ring bases. The ring re-encodes itself with
+/// 40-byte samples when its timestamps span more than 2^32 ms (~49 days) or its orders more than
+/// 2^32, and back when they no longer do. Logical index 0 is the oldest sample.
+class sample_ring {
+ public:
+  sample_ring() = default;
+  ~sample_ring();
+  sample_ring(sample_ring&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+  sample_ring& operator=(sample_ring&& other) noexcept;
+  sample_ring(const sample_ring&) = delete;
+  sample_ring& operator=(const sample_ring&) = delete;
+
+  bool allocated() const { return block_ != nullptr; }
+  void allocate(std::size_t capacity);  ///< empty ring; no-op when already allocated
+  std::size_t capacity() const;
+  std::size_t size() const;
+  bool full() const { return size() == capacity(); }
+  consumer_offset at(std::size_t i) const;
+  void push_back(const consumer_offset& s);   ///< the oldest falls off when full
+  void push_front(const consumer_offset& s);  ///< requires !full()
+  void insert(std::size_t i, const consumer_offset& s);  ///< before logical i; oldest falls off when full
+  void assign(std::size_t i, const consumer_offset& s);
+  bool wide() const;
+  std::size_t heap_bytes() const;
+
+ private:
+  void rebuild(const std::vector<consumer_offset>& all);
+  std::size_t physical(std::size_t i) const;
+  bool fits(const consumer_offset& s) const;
+  void put(std::size_t slot, const consumer_offset& s);
+  std::vector<consumer_offset> all() const;
+
+  std::byte* block_ = nullptr;
+};
+
+/// Reference-counted string interning (owners and client ids are shared by many partitions). Id 0 = "".
+class string_pool {
+ public:
+  std::uint32_t acquire(std::string_view s);
+  void release(std::uint32_t id);
+  std::string_view get(std::uint32_t id) const { return id == 0 ? std::string_view{} : *entries_[id].text; }
+  std::size_t size() const { return index_.size(); }
+
+ private:
+  struct entry {
+    const std::string* text = nullptr;
+    std::uint32_t refs = 0;
+  };
+  struct hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::uint32_t, hash, std::equal_to<>> index_;
+  std::vector<entry> entries_{entry{}};
+  std::vector<std::uint32_t> free_;
+};
+
+}  // namespace detail
+
+/// The storage state of one cluster.
+class cluster_state {
+ public:
+  /// Throws std::invalid_argument for intervals outside 1..4096 and std::regex_error for a bad allow/deny
+  /// regex (start-up failure; the config loader should have validated both).
+  explicit cluster_state(storage_options options);
+  ~cluster_state();
+  cluster_state(cluster_state&&) noexcept;
+  cluster_state& operator=(cluster_state&&) noexcept;
+
+  // ---- mutations ----------------------------------------------------------------------------
+
+  /// Records a log-end sample; grows (never shrinks) the topic's partition count. Applies held
+  /// commits/owners that became resolvable; the groups they changed are appended to
+  /// `changed_groups` when given. Ignores partitions < 0 or ≥ max(known, given) count.
+  void set_broker_offset(const broker_offset_update& u, timestamp_ms now,
+                         std::vector<std::string>* changed_groups = nullptr);
+  /// Burrow addConsumerOffset rules 1–8 (reference §c), except that a commit for a topic-partition
+  /// without broker data is held (bounded) instead of dropped (Burrow bug §h.6).
+  commit_outcome add_commit(const commit_update& c, timestamp_ms now);
+  /// Burrow addConsumerOwner: creates the group if missing; held like commits when the topic-partition
+  /// has no broker data yet. Returns true when the group changed (created, or owner/client changed).
+  bool set_owner(const owner_update& o, timestamp_ms now);
+  /// Warren (Burrow #818 ignores offset tombstones): the group's committed offset for one partition
+  /// was deleted. Drops that partition's window and owner (it reads as never committed) and any held
+  /// entries for it; a topic left without any window leaves the group, and a group left without
+  /// topics is removed (check has_group()). True when something was dropped.
+  bool forget_partition(std::string_view group, std::string_view topic, partition_id partition);
+  /// Blanks owner and client id on every partition of an existing group. True when the group exists.
+  bool clear_owners(std::string_view group);
+  /// True when the group existed.
+  bool delete_group(std::string_view group);
+  /// Removes one topic from a group, and the group if no topic is left. True when the topic existed.
+  bool delete_group_topic(std::string_view group, std::string_view topic);
+  /// Removes the topic from broker data, from every group and from the pending buffer; groups left
+  /// without topics are removed (Burrow #426 fix). Returns the groups that changed, sorted.
+  std::vector<std::string> delete_topic(std::string_view topic);
+  /// Eager expiry: removes groups whose last commit is older than expire-group (Burrow does this lazily
+  /// on fetch) and held entries older than pending_max_age_s. Returns the removed groups, sorted.
+  std::vector<std::string> expire(timestamp_ms now);
+
+  // ---- queries --------------------------------------------------------------------------------
+
+  std::vector<std::string> topics() const;  ///< sorted
+  /// Latest broker offset per partition; partitions without a sample are skipped (Burrow FetchTopic).
+  /// nullopt for an unknown topic.
+  std::optional<std::vector<std::int64_t>> topic_offsets(std::string_view topic) const;
+  std::optional<std::int32_t> partition_count(std::string_view topic) const;
+  /// Broker log-end history of one partition, oldest → newest (for lag in seconds).
+  std::vector<broker_sample> broker_history(std::string_view topic, partition_id partition) const;
+  std::vector<std::string> groups() const;  ///< sorted; includes groups awaiting expire()
+  std::vector<std::string> groups_of_topic(std::string_view topic) const;  ///< sorted
+  bool has_group(std::string_view group) const;
+  /// Fills `out` (cleared first) with the group's state. False when unknown or expired at `now`
+  /// (Burrow's lazy-expiry check; the group is not removed here).
+  bool view_group(std::string_view group, timestamp_ms now, group_view& out) const;
+  std::optional<group_view> view_group(std::string_view group, timestamp_ms now) const;
+
+  // ---- statistics -----------------------------------------------------------------------------
+
+  std::size_t group_count() const;
+  std::size_t tracked_partitions() const;  ///< partitions with a commit ring
+  std::size_t pending_count() const { return pending_total_; }
+  std::uint64_t pending_dropped() const { return pending_dropped_; }
+  const storage_options& options() const { return options_; }
+
+ private:
+  struct partition_slot {
+    detail::sample_ring ring;
+    std::uint32_t owner = 0;
+    std::uint32_t client_id = 0;
+  };
+  struct group_state {
+    std::int64_t last_commit = 0;
+    std::map<std::string, std::vector<partition_slot>, std::less<>> topics;
+  };
+  struct broker_topic {
+    std::int32_t partition_count = 0;
+    std::vector<broker_sample> samples;  ///< partition_count × intervals
+    std::vector<std::uint16_t> head;     ///< per partition: physical index of the oldest sample
+    std::vector<std::uint16_t> count;    ///< per partition: samples held
+  };
+  struct pending_entry {
+    bool is_commit = true;
+    std::string group;
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+    std::int64_t order = 0;
+    std::int64_t timestamp = 0;
+    std::string owner;
+    std::string client_id;
+    std::int64_t held_since = 0;
+  };
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  struct group_filter;
+
+  std::int64_t expire_threshold(timestamp_ms now) const;
+  bool accept_group(std::string_view group) const;
+  const broker_topic* resolvable(std::string_view topic, std::int32_t partition) const;
+  std::optional<std::int64_t> latest_broker(const broker_topic& t, std::int32_t partition) const;
+  group_state& group_for(std::string_view group, bool* created);
+  partition_slot& slot_for(group_state& g, std::string_view topic, std::int32_t partition,
+                           std::int32_t partition_count);
+  commit_outcome apply_commit(std::string_view group, std::string_view topic, std::int32_t partition,
+                              std::int64_t offset, std::int64_t order, std::int64_t ts, std::int64_t now,
+                              const broker_topic& bt);
+  bool apply_owner(group_state& g, std::string_view topic, std::int32_t partition, std::string_view owner,
+                   std::string_view client_id, const broker_topic& bt);
+  bool hold(std::string_view topic, pending_entry e);
+  void release_slots(std::vector<partition_slot>& slots);
+  void release_group(group_state& g);
+
+  storage_options options_;
+  std::unique_ptr<group_filter> filter_;
+  std::unordered_map<std::string, group_state, string_hash, std::equal_to<>> groups_;
+  std::map<std::string, broker_topic, std::less<>> broker_;
+  std::unordered_map<std::string, std::deque<pending_entry>, string_hash, std::equal_to<>> pending_;
+  std::size_t pending_total_ = 0;
+  std::uint64_t pending_dropped_ = 0;
+  detail::string_pool strings_;
+};
+
+}  // namespace warren

@@ -1,0 +1,147 @@
+#pragma once
+// ws_hub (actor, io thread only): the live status stream's fan-out. Subscribes to the evaluator's
+// change events and queues each change into the outbox of every connected client whose
+// subscriptions match it. Queuing never waits: each client has its own writer (ws_session.cpp)
+// that drains its outbox, so a slow client can only fill its own outbox. Outboxes coalesce per
+// group (ws_outbox.hpp); a client whose outbox is still full when a change for one more group
+// arrives is sent error `slow_client`, closed with 1013 (try again later) and counted; its TCP
+// connection is cut if the close has not gone out within `slow_close_grace`.
+//
+// Everything runs on the io thread: the evaluator publishes there, sessions call in from there,
+// HTTP/metrics read the stats there. No locks.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "service/core/async.hpp"
+#include "service/evaluator/group_evaluator.hpp"
+#include "service/http/upgrade.hpp"
+#include "service/ws/ws_outbox.hpp"
+#include "service/ws/ws_protocol.hpp"
+
+namespace warren::ws {
+
+struct hub_options {
+  /// Frame, subscription and outbox bounds (outbox from [warren] ws-outbox).
+  protocol_limits limits;
+  /// A client told it is too slow (or, at shutdown, told the server is stopping) has this long to
+  /// receive its close frame before the TCP connection is cut.
+  std::chrono::milliseconds close_grace{2000};
+  /// Keep-alive: after half of this without a frame from the peer a ping is sent; after all of it
+  /// the connection is closed (Beast's idle timeout with keep_alive_pings).
+  std::chrono::seconds idle_timeout{60};
+  /// Opening and closing handshake deadline.
+  std::chrono::seconds handshake_timeout{10};
+  /// Beast's hard message limit: a larger message fails the connection (close 1009). Below it,
+  /// messages over limits.max_frame_bytes are discarded as they arrive and answered with
+  /// error frame_too_large; the connection survives.
+  std::size_t hard_message_limit = 16 * 1024 * 1024;
+  /// Reported in the hello.
+  std::string server_version = "warren";
+};
+
+struct hub_stats {
+  std::uint64_t connections_total = 0;  ///< accepted WebSocket connections
+  std::uint64_t slow_closes = 0;        ///< clients closed because their outbox overflowed
+  std::uint64_t messages_sent = 0;      ///< frames written, all types
+  std::uint64_t messages_coalesced = 0; ///< status/removed messages replaced by a newer one before sending
+  std::uint64_t messages_dropped = 0;   ///< messages discarded from slow clients' outboxes
+  std::uint64_t errors_sent = 0;        ///< error messages queued (bad requests)
+};
+
+class ws_hub;
+struct filter_slot;  // a distinct subscription filter (ws_hub.cpp)
+
+/// One connected client as the hub sees it. Lives in its session's coroutine frame; constructing
+/// it registers with the hub (and queues the hello), destroying it unregisters.
+class ws_client {
+ public:
+  ws_client(ws_hub& hub, std::function<void()> wake);
+  ~ws_client();
+  ws_client(const ws_client&) = delete;
+  ws_client& operator=(const ws_client&) = delete;
+
+  ws_outbox outbox;
+  std::uint64_t seq = 0;         ///< seq of the last message written
+  bool closing = false;          ///< no more messages are queued; the writer closes after the outbox
+  std::uint16_t close_code = 1000;
+  std::string close_reason;
+
+  /// Wakes the writer (set by the session; may be called in any state).
+  void wake() const { wake_(); }
+
+ private:
+  friend class ws_hub;
+  struct sub {
+    std::string id;
+    detail_level detail;
+    filter_slot* filter;
+  };
+  ws_hub* hub_;
+  std::function<void()> wake_;
+  std::vector<sub> subs_;
+  std::list<ws_client*>::iterator reg_;
+};
+
+class ws_hub {
+ public:
+  ws_hub(asio::any_io_executor ex, group_evaluator& evaluator, std::vector<std::string> clusters,
+         hub_options options);
+  ~ws_hub();
+  ws_hub(const ws_hub&) = delete;
+  ws_hub& operator=(const ws_hub&) = delete;
+
+  /// Subscribes to the evaluator.
+  void start();
+  /// Unsubscribes, refuses new connections and closes every client (error shutting_down, then
+  /// close 1001 after its queued messages, cut after close_grace). Sessions end on their own.
+  void stop();
+  bool stopping() const { return stopping_; }
+
+  /// The http::server_options::upgrade handler: takes connections for `/v3/stream`, false otherwise.
+  bool handle_upgrade(http::upgrade_request& up);
+
+  /// The evaluator's subscriber; public so benchmarks can drive the fan-out directly.
+  void on_change(const group_status_changed& ev);
+
+  // ---- for ws_session.cpp ----
+  /// A text message from the client: parsed and answered (snapshot, unsubscribed, pong, error).
+  void on_text(ws_client& c, std::string_view text);
+  /// A message that broke a rule before it could be parsed (binary, too large).
+  void on_rejected(ws_client& c, error_code code, std::string message);
+  void note_sent() { ++stats_.messages_sent; }
+  asio::any_io_executor executor() const { return ex_; }
+  const hub_options& options() const { return options_; }
+
+  std::size_t clients() const { return clients_.size(); }
+  const hub_stats& stats() const { return stats_; }
+
+ private:
+  friend class ws_client;
+  void attach(ws_client& c);
+  void detach(ws_client& c);
+  void queue(ws_client& c, server_message m, bool barrier = false);
+  void too_slow(ws_client& c);
+  void subscribe(ws_client& c, subscribe_request r);
+  void unsubscribe(ws_client& c, const std::string& id);
+  void release(filter_slot* f);
+
+  asio::any_io_executor ex_;
+  group_evaluator& evaluator_;
+  std::vector<std::string> clusters_;
+  hub_options options_;
+  hub_stats stats_;
+  bool stopping_ = false;
+  std::list<ws_client*> clients_;
+  std::list<filter_slot> filters_;  // distinct filters, shared by subscriptions; matched once per change
+  std::uint64_t change_gen_ = 0;
+  std::uint64_t next_sub_ = 0;
+  group_evaluator::subscription subscription_;  // last: its callback captures this
+};
+
+}  // namespace warren::ws

@@ -1,0 +1,149 @@
+#pragma once
+// The live status stream protocol (`GET /v3/stream`, subprotocol "warren.v1"), PURE: parsing of
+// client messages, the subscription matcher and the text of every server message. No sockets, no
+// clock; callable from any thread on its inputs. The contract is proto/ws/messages.schema.json.
+//
+// Framing of server messages: every message the server sends on a connection carries `seq`, which
+// starts at 1 (the hello) and grows by exactly 1 per message on that connection. Because `seq` is
+// only known when a message is written, a server message is kept as (type, body): the writer sends
+// `{"type":"<type>","seq":<n>` followed by the body, which is either `}` or starts with `,`.
+// status_json.hpp writes every status object (Burrow's `/lag` shape), nothing here repeats it.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "service/evaluator/rules.hpp"
+
+namespace warren::ws {
+
+/// The subprotocol offered in Sec-WebSocket-Protocol. A later incompatible protocol gets a new name.
+inline constexpr std::string_view subprotocol = "warren.v1";
+inline constexpr int protocol_version = 1;
+/// The HTTP path of the endpoint.
+inline constexpr std::string_view stream_path = "/v3/stream";
+
+/// Limits a client is told about in the hello.
+struct protocol_limits {
+  std::size_t max_frame_bytes = 64 * 1024;  ///< larger client messages get error frame_too_large
+  std::size_t max_subscriptions = 64;       ///< per connection
+  std::size_t outbox = 1024;                ///< queued messages before a client is closed as too slow
+};
+inline constexpr std::size_t max_id_length = 128;
+inline constexpr std::size_t max_pattern_length = 1024;
+
+enum class detail_level : std::uint8_t { summary, full };
+std::string_view to_string(detail_level d);
+
+/// Error codes of `{"type":"error"}`; spelled by to_string.
+enum class error_code : std::uint8_t {
+  bad_json,                ///< not JSON, not an object, or a binary frame
+  bad_request,             ///< a field missing, of the wrong type, or out of range
+  unknown_type,            ///< `type` is not subscribe, unsubscribe or ping
+  bad_pattern,             ///< `pattern` is not a valid ECMAScript regular expression
+  unknown_cluster,         ///< `cluster` is not configured
+  unknown_subscription,    ///< unsubscribe of an id this connection does not have
+  too_many_subscriptions,  ///< more than protocol_limits::max_subscriptions
+  frame_too_large,         ///< a message larger than protocol_limits::max_frame_bytes (discarded)
+  slow_client,             ///< the outbox overflowed; the connection is closed next (1013)
+  shutting_down,           ///< the server is stopping; the connection is closed next (1001)
+};
+std::string_view to_string(error_code e);
+
+// ---- client → server ----
+
+struct subscribe_request {
+  std::string id;       ///< empty = the server assigns "s<n>"; an existing id is replaced
+  std::string cluster;  ///< empty = every cluster
+  std::string group;    ///< empty = every group; exact match otherwise
+  std::string pattern;  ///< empty = every group; ECMAScript regex searched in the group name
+  detail_level detail = detail_level::full;
+};
+struct unsubscribe_request {
+  std::string id;
+};
+struct ping_request {
+  std::string id;  ///< echoed in the pong (optional)
+};
+/// A request that cannot be served; `id` is the request's id when one could be read.
+struct protocol_error {
+  error_code code;
+  std::string message;
+  std::string id;
+};
+using client_message = std::variant<subscribe_request, unsubscribe_request, ping_request, protocol_error>;
+
+/// Parses one text frame. Never throws; every failure is a protocol_error (bad_json, bad_request,
+/// unknown_type, bad_pattern). Unknown fields are ignored (forward compatibility).
+client_message parse_client_message(std::string_view text);
+
+// ---- the matcher ----
+
+/// A compiled subscription filter. Cheap to test; the regex is compiled once.
+class subscription_filter {
+ public:
+  /// Validates against the configured clusters: unknown_cluster, bad_pattern.
+  static std::variant<subscription_filter, protocol_error> make(const subscribe_request& r,
+                                                                std::span<const std::string> clusters);
+  bool matches(std::string_view cluster, std::string_view group) const;
+  /// Same cluster, group and pattern (the detail level is not part of the filter).
+  bool same_as(const subscription_filter& o) const;
+  const std::string& cluster() const { return cluster_; }
+  const std::string& group() const { return group_; }
+  const std::string& pattern() const { return pattern_; }
+
+ private:
+  std::string cluster_, group_, pattern_;
+  std::shared_ptr<const std::regex> regex_;  // immutable, shared by copies of this filter
+};
+
+// ---- server → client ----
+
+/// One server message without its `{"type":…,"seq":n` head. `body` is `}` or `,…}`.
+struct server_message {
+  std::string_view type;  ///< a string literal
+  std::string body;
+};
+
+/// `{"type":"<type>","seq":<seq>` — the head the writer puts before a body.
+std::string message_head(std::string_view type, std::uint64_t seq);
+/// head + body: the whole frame text (tests, examples).
+std::string frame_text(const server_message& m, std::uint64_t seq);
+
+server_message hello_message(std::span<const std::string> clusters, const protocol_limits& limits,
+                             std::string_view server_version);
+/// `statuses` in (cluster, group) order; full = Burrow's `/lag` status objects, summary = see summary_json.
+server_message snapshot_message(std::string_view id, const subscription_filter& f, detail_level detail,
+                                std::span<const group_status* const> statuses);
+/// Body of a status message (shared by every session that gets it at this detail level).
+std::string status_body(const group_status& current, status_code previous, detail_level detail);
+/// Body of a removed message.
+std::string removed_body(std::string_view cluster, std::string_view group, status_code previous);
+inline constexpr std::string_view status_type = "status";
+inline constexpr std::string_view removed_type = "removed";
+server_message unsubscribed_message(std::string_view id);
+server_message pong_message(std::string_view id);
+server_message error_message(const protocol_error& e);
+
+/// The summary object: Burrow's ConsumerGroupStatus with `partitions` empty (cluster, group,
+/// status, complete, partitions [], partition_count, maxlag, totallag).
+void append_summary_json(std::string& out, const group_status& g);
+
+/// Close codes and reasons (RFC 6455 §7.4.1).
+inline constexpr std::uint16_t close_going_away = 1001;      ///< server shutdown
+inline constexpr std::uint16_t close_try_again_later = 1013;  ///< slow client
+inline constexpr std::string_view slow_client_reason = "slow client: outbox full";
+inline constexpr std::string_view shutdown_reason = "server shutting down";
+
+/// Picks our subprotocol from a Sec-WebSocket-Protocol header value (comma-separated tokens).
+/// Returns "warren.v1" when offered, "" when the header is empty (accepted: no subprotocol), and
+/// nullopt when protocols are offered but ours is not (the upgrade is refused with 400).
+std::optional<std::string_view> choose_subprotocol(std::string_view offered);
+
+}  // namespace warren::ws

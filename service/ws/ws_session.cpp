@@ -1,0 +1,200 @@
+#include "service/ws/ws_session.hpp"
+
+#include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "service/core/log.hpp"
+#include "service/http/upgrade_state.hpp"
+#include "service/ws/ws_hub.hpp"
+
+namespace warren::ws {
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+using ws_stream = websocket::stream<beast::tcp_stream>;
+using state_ptr = std::unique_ptr<http::upgrade_state, http::upgrade_state_deleter>;
+
+namespace {
+
+void log_exception(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& err) {
+    log_error("ws", "session failed: ", err.what());
+  }
+}
+
+// Answers a request that cannot become a stream with a plain HTTP error and ends the connection.
+task<void> refuse(http::upgrade_state& st, unsigned status, std::string message) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), st.request.version()};
+  res.set(bhttp::field::server, "warren/" WARREN_VERSION);
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = R"({"error":true,"message":")" + message + R"(","request":{}})";
+  res.keep_alive(false);
+  res.prepare_payload();
+  st.stream.expires_after(std::chrono::seconds(10));
+  co_await bhttp::async_write(st.stream, res, use_nothrow);
+  beast::error_code ignored;
+  st.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+// The per-connection pieces both coroutines use; lives in session()'s frame.
+struct connection {
+  connection(ws_hub& h, ws_stream s)
+      : hub(h), ws(std::move(s)), wake(hub.executor()), grace(hub.executor()), writer_exit(hub.executor()) {}
+  ws_hub& hub;
+  ws_stream ws;
+  asio::steady_timer wake;         // the writer sleeps on it while the outbox is empty
+  asio::steady_timer grace;        // a closing client's deadline to get its close frame out
+  asio::steady_timer writer_exit;  // session() sleeps on it until the writer has finished
+  bool grace_armed = false;
+  bool dead = false;  // the reader has ended: the connection is gone or closed
+  bool writer_done = false;
+
+  void cut() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws).socket().close(ignored);
+  }
+
+  // ws_client::wake: also starts the close deadline once the hub marked the client closing.
+  void on_wake(const ws_client& c) {
+    wake.cancel();
+    if (c.closing && !grace_armed) {
+      grace_armed = true;
+      grace.expires_after(hub.options().close_grace);
+      grace.async_wait([this](const boost::system::error_code& ec) {
+        // The writer is stuck behind a peer that does not read: end the connection.
+        if (!ec && !dead) cut();
+      });
+    }
+  }
+
+  task<void> writer(ws_client& c) {
+    std::string head;
+    while (!dead) {
+      if (c.outbox.empty()) {
+        if (c.closing) break;
+        wake.expires_at(asio::steady_timer::time_point::max());
+        co_await wake.async_wait(use_nothrow);
+        continue;
+      }
+      // Taken off the outbox before writing: a newer change of the same group then queues a new
+      // entry instead of coalescing into one already on the wire.
+      outbox_entry e = std::move(c.outbox.front());
+      c.outbox.pop_front();
+      head = message_head(e.type, c.seq + 1);
+      std::array<asio::const_buffer, 2> frame{asio::buffer(head), asio::buffer(e.text_body())};
+      ws.text(true);
+      auto [ec, n] = co_await ws.async_write(frame, use_nothrow);
+      if (ec) {
+        cut();
+        co_return;
+      }
+      ++c.seq;
+      hub.note_sent();
+    }
+    if (c.closing && !dead) {
+      auto [ec] = co_await ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(c.close_code), c.close_reason), use_nothrow);
+      if (ec) cut();
+    }
+  }
+
+  task<void> reader(ws_client& c) {
+    const std::size_t soft_max = hub.options().limits.max_frame_bytes;
+    std::array<char, 16 * 1024> chunk;
+    std::string message;
+    for (;;) {
+      message.clear();
+      std::size_t total = 0;
+      bool too_large = false;
+      do {
+        auto [ec, n] = co_await ws.async_read_some(asio::buffer(chunk), use_nothrow);
+        if (ec) co_return;  // closed by the peer, timed out, cut, or a protocol violation (Beast closed it)
+        total += n;
+        if (too_large) continue;
+        if (message.size() + n > soft_max) {
+          too_large = true;  // keep reading to the end of the message, keeping nothing
+          message.clear();
+          message.shrink_to_fit();
+        } else {
+          message.append(chunk.data(), n);
+        }
+      } while (!ws.is_message_done());
+      if (too_large)
+        hub.on_rejected(c, error_code::frame_too_large,
+                        "message of " + std::to_string(total) + " bytes exceeds the limit of " +
+                            std::to_string(soft_max) + " bytes; it was discarded");
+      else if (!ws.got_text())
+        hub.on_rejected(c, error_code::bad_json, "binary messages are not accepted; send JSON text");
+      else
+        hub.on_text(c, message);
+    }
+  }
+};
+
+task<void> session(ws_hub& hub, state_ptr st) {
+  auto chosen = choose_subprotocol(st->request[bhttp::field::sec_websocket_protocol]);
+  if (!chosen) {
+    co_await refuse(*st, 400, "unsupported WebSocket subprotocol; this server speaks " + std::string(subprotocol));
+    co_return;
+  }
+  if (st->buffer.size() != 0) {
+    // RFC 6455 §4.1: the client sends nothing more before the server's handshake answer.
+    co_await refuse(*st, 400, "data sent before the WebSocket handshake completed");
+    co_return;
+  }
+  connection conn(hub, ws_stream(std::move(st->stream)));
+  auto& ws = conn.ws;
+  beast::get_lowest_layer(ws).expires_never();  // the websocket timeouts below take over
+  websocket::stream_base::timeout to{};
+  to.handshake_timeout = hub.options().handshake_timeout;
+  to.idle_timeout = hub.options().idle_timeout;
+  to.keep_alive_pings = true;
+  ws.set_option(to);
+  ws.set_option(websocket::stream_base::decorator([proto = std::string(*chosen)](websocket::response_type& res) {
+    res.set(bhttp::field::server, "warren/" WARREN_VERSION);
+    if (!proto.empty()) res.set(bhttp::field::sec_websocket_protocol, proto);
+  }));
+  ws.read_message_max(hub.options().hard_message_limit);
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws).socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  {
+    auto [ec] = co_await ws.async_accept(st->request, use_nothrow);
+    if (ec || hub.stopping()) co_return;
+  }
+  st.reset();
+
+  ws_client client(hub, [&conn, &client] { conn.on_wake(client); });
+  asio::co_spawn(hub.executor(), conn.writer(client), [&conn](std::exception_ptr e) {
+    log_exception(e);
+    conn.writer_done = true;
+    conn.writer_exit.cancel();
+  });
+  co_await conn.reader(client);
+
+  conn.dead = true;
+  conn.cut();
+  conn.wake.cancel();
+  while (!conn.writer_done) {
+    conn.writer_exit.expires_at(asio::steady_timer::time_point::max());
+    co_await conn.writer_exit.async_wait(use_nothrow);
+  }
+  conn.grace.cancel();
+  // The grace handler, if queued, runs before this continuation (one thread, FIFO): after it no
+  // handler refers to this frame.
+  co_await asio::post(hub.executor(), asio::use_awaitable);
+}
+
+}  // namespace
+
+void start_session(ws_hub& hub, state_ptr state) {
+  asio::co_spawn(hub.executor(), session(hub, std::move(state)), log_exception);
+}
+
+}  // namespace warren::ws

@@ -1,0 +1,413 @@
+// The live status stream without sockets: client message parsing (every error), the subscription
+// matcher, the server message texts, the coalescing outbox and the hub's fan-out and seq rules.
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <vector>
+
+#include "service/evaluator/group_evaluator.hpp"
+#include "service/evaluator/status_json.hpp"
+#include "service/storage/offset_store.hpp"
+#include "service/ws/ws_hub.hpp"
+#include "service/ws/ws_outbox.hpp"
+#include "service/ws/ws_protocol.hpp"
+
+namespace warren::ws {
+namespace {
+namespace json = boost::json;
+
+const std::vector<std::string> clusters{"local", "remote"};
+
+json::value parse_frame(const server_message& m, std::uint64_t seq) { return json::parse(frame_text(m, seq)); }
+
+group_status make_status(std::string cluster, std::string group, status_code s, int partitions = 2) {
+  group_status g;
+  g.cluster = std::move(cluster);
+  g.group = std::move(group);
+  g.status = s;
+  g.complete = 0.5f;
+  for (int i = 0; i < partitions; ++i) {
+    partition_status p;
+    p.topic = "t";
+    p.partition = i;
+    p.status = s == status_code::err ? status_code::stop : status_code::ok;
+    p.current_lag = static_cast<std::uint64_t>(10 * i);
+    g.partitions.push_back(p);
+  }
+  g.partition_count = g.partitions.size();
+  g.totallag = 10;
+  g.maxlag = g.partitions.back();
+  return g;
+}
+
+BOOST_AUTO_TEST_SUITE(ws_protocol)
+
+struct parse_case {
+  const char* name;
+  const char* text;
+  std::optional<error_code> error;  // nullopt: parses
+};
+
+BOOST_AUTO_TEST_CASE(client_messages_parse_or_name_their_error) {
+  const parse_case cases[] = {
+      {"subscribe all", R"({"type":"subscribe"})", std::nullopt},
+      {"subscribe full form", R"({"type":"subscribe","id":"a","cluster":"local","group":"g","detail":"summary"})",
+       std::nullopt},
+      {"subscribe pattern", R"({"type":"subscribe","pattern":"^orders-"})", std::nullopt},
+      {"unknown fields ignored", R"({"type":"ping","extra":[1,2]})", std::nullopt},
+      {"unsubscribe", R"({"type":"unsubscribe","id":"a"})", std::nullopt},
+      {"ping", R"({"type":"ping"})", std::nullopt},
+      {"malformed", R"({"type":"subscribe")", error_code::bad_json},
+      {"not an object", R"(["subscribe"])", error_code::bad_json},
+      {"empty", "", error_code::bad_json},
+      {"too deep", R"({"a":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]})", error_code::bad_json},
+      {"no type", R"({"id":"x"})", error_code::bad_request},
+      {"type not a string", R"({"type":1})", error_code::bad_request},
+      {"unknown type", R"({"type":"publish"})", error_code::unknown_type},
+      {"id not a string", R"({"type":"ping","id":3})", error_code::bad_request},
+      {"id too long", nullptr, error_code::bad_request},
+      {"bad detail", R"({"type":"subscribe","detail":"everything"})", error_code::bad_request},
+      {"group and pattern", R"({"type":"subscribe","group":"g","pattern":"g"})", error_code::bad_request},
+      {"cluster not a string", R"({"type":"subscribe","cluster":["local"]})", error_code::bad_request},
+      {"unsubscribe without id", R"({"type":"unsubscribe"})", error_code::bad_request},
+  };
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      std::string text = c.text ? c.text : R"({"type":"ping","id":")" + std::string(200, 'x') + "\"}";
+      auto m = parse_client_message(text);
+      if (!c.error) {
+        BOOST_TEST(!std::holds_alternative<protocol_error>(m));
+      } else {
+        BOOST_REQUIRE(std::holds_alternative<protocol_error>(m));
+        BOOST_TEST(to_string(std::get<protocol_error>(m).code) == to_string(*c.error));
+        BOOST_TEST(!std::get<protocol_error>(m).message.empty());
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(subscribe_fields_are_read) {
+  auto m = parse_client_message(R"({"type":"subscribe","id":"a","cluster":"local","pattern":"x$","detail":"summary"})");
+  const auto& s = std::get<subscribe_request>(m);
+  BOOST_TEST(s.id == "a");
+  BOOST_TEST(s.cluster == "local");
+  BOOST_TEST(s.pattern == "x$");
+  BOOST_TEST(s.group.empty());
+  BOOST_TEST((s.detail == detail_level::summary));
+  BOOST_TEST((std::get<subscribe_request>(parse_client_message(R"({"type":"subscribe"})")).detail ==
+              detail_level::full));
+  // An error after the id was read names the request.
+  auto e = std::get<protocol_error>(parse_client_message(R"({"type":"nope","id":"r7"})"));
+  BOOST_TEST(e.id == "r7");
+}
+
+BOOST_AUTO_TEST_CASE(matcher_by_cluster_group_and_pattern) {
+  struct match_case {
+    const char* name;
+    subscribe_request r;
+    const char* cluster;
+    const char* group;
+    bool expected;
+  };
+  const match_case cases[] = {
+      {"everything", {}, "local", "g1", true},
+      {"cluster matches", {"", "local", "", "", {}}, "local", "g1", true},
+      {"other cluster", {"", "local", "", "", {}}, "remote", "g1", false},
+      {"exact group", {"", "", "g1", "", {}}, "local", "g1", true},
+      {"group is not a prefix", {"", "", "g1", "", {}}, "local", "g10", false},
+      {"pattern searched", {"", "", "", "der", {}}, "local", "orders-eu", true},
+      {"anchored pattern", {"", "", "", "^orders-", {}}, "local", "old-orders-eu", false},
+      {"anchored pattern matches", {"", "", "", "^orders-", {}}, "local", "orders-eu", true},
+      {"cluster and pattern", {"", "remote", "", "eu$", {}}, "local", "orders-eu", false},
+  };
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      auto f = subscription_filter::make(c.r, clusters);
+      BOOST_REQUIRE(std::holds_alternative<subscription_filter>(f));
+      BOOST_TEST(std::get<subscription_filter>(f).matches(c.cluster, c.group) == c.expected);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(matcher_rejects_unknown_cluster_and_bad_pattern) {
+  auto unknown = subscription_filter::make({"a", "nowhere", "", "", {}}, clusters);
+  BOOST_REQUIRE(std::holds_alternative<protocol_error>(unknown));
+  BOOST_TEST(to_string(std::get<protocol_error>(unknown).code) == "unknown_cluster");
+  BOOST_TEST(std::get<protocol_error>(unknown).id == "a");
+  auto bad = subscription_filter::make({"", "", "", "([a-z", {}}, clusters);
+  BOOST_REQUIRE(std::holds_alternative<protocol_error>(bad));
+  BOOST_TEST(to_string(std::get<protocol_error>(bad).code) == "bad_pattern");
+}
+
+BOOST_AUTO_TEST_CASE(server_messages_are_json_with_type_and_seq_first) {
+  protocol_limits limits;
+  auto hello = parse_frame(hello_message(clusters, limits, "warren 0.1.0"), 1);
+  BOOST_TEST(frame_text(hello_message(clusters, limits, "w"), 1).rfind(R"({"type":"hello","seq":1,)", 0) == 0u);
+  BOOST_TEST(hello.at("protocol").as_string() == "warren.v1");
+  BOOST_TEST(hello.at("version").as_int64() == 1);
+  BOOST_TEST(hello.at("clusters").as_array().size() == 2u);
+  BOOST_TEST(hello.at("limits").at("max_frame_bytes").as_int64() == 65536);
+
+  auto g = make_status("local", "g<1>", status_code::err);
+  auto full = json::parse(message_head(status_type, 7) + status_body(g, status_code::ok, detail_level::full));
+  BOOST_TEST(full.at("type").as_string() == "status");
+  BOOST_TEST(full.at("seq").as_int64() == 7);
+  BOOST_TEST(full.at("group").as_string() == "g<1>");
+  BOOST_TEST(full.at("previous").as_string() == "OK");
+  BOOST_TEST(full.at("status").at("status").as_string() == "ERR");
+  BOOST_TEST(full.at("status").at("partitions").as_array().size() == 2u);
+  // The status object is Burrow's, written by status_json (Go escaping included).
+  BOOST_TEST(status_body(g, status_code::ok, detail_level::full).find(to_json(g)) != std::string::npos);
+  auto summary = json::parse(message_head(status_type, 8) + status_body(g, status_code::ok, detail_level::summary));
+  BOOST_TEST(summary.at("detail").as_string() == "summary");
+  BOOST_TEST(summary.at("status").at("partitions").as_array().empty());
+  BOOST_TEST(summary.at("status").at("partition_count").as_int64() == 2);
+  BOOST_TEST(summary.at("status").at("maxlag").at("current_lag").as_int64() == 10);
+  BOOST_TEST(summary.at("status").at("complete").as_double() == 0.5);
+
+  auto removed = json::parse(message_head(removed_type, 9) + removed_body("local", "g", status_code::warn));
+  BOOST_TEST(removed.at("type").as_string() == "removed");
+  BOOST_TEST(removed.at("previous").as_string() == "WARN");
+
+  auto filter = std::get<subscription_filter>(subscription_filter::make({"s1", "local", "", "^g", {}}, clusters));
+  const group_status* list[] = {&g};
+  auto snap = parse_frame(snapshot_message("s1", filter, detail_level::summary, list), 2);
+  BOOST_TEST(snap.at("id").as_string() == "s1");
+  BOOST_TEST(snap.at("pattern").as_string() == "^g");
+  BOOST_TEST(snap.at("statuses").as_array().size() == 1u);
+  BOOST_TEST(snap.at("statuses").at(0).at("partitions").as_array().empty());
+
+  auto err = parse_frame(error_message({error_code::unknown_cluster, "cluster \"x\" is not configured", "r1"}), 3);
+  BOOST_TEST(err.at("code").as_string() == "unknown_cluster");
+  BOOST_TEST(err.at("id").as_string() == "r1");
+  BOOST_TEST(parse_frame(pong_message(""), 4).as_object().size() == 2u);
+  BOOST_TEST(parse_frame(pong_message("p"), 4).at("id").as_string() == "p");
+  BOOST_TEST(parse_frame(unsubscribed_message("s1"), 5).at("id").as_string() == "s1");
+}
+
+BOOST_AUTO_TEST_CASE(subprotocol_negotiation) {
+  BOOST_TEST(choose_subprotocol("").value() == "");
+  BOOST_TEST(choose_subprotocol("warren.v1").value() == "warren.v1");
+  BOOST_TEST(choose_subprotocol("chat, warren.v1").value() == "warren.v1");
+  BOOST_TEST(!choose_subprotocol("warren.v2").has_value());
+  BOOST_TEST(!choose_subprotocol("chat,  superchat").has_value());
+}
+
+std::shared_ptr<const change_payload> change(const std::string& group, std::string body) {
+  auto p = std::make_shared<change_payload>();
+  p->key = change_key("local", group);
+  p->type = status_type;
+  p->body = std::move(body);
+  return p;
+}
+
+BOOST_AUTO_TEST_CASE(outbox_coalesces_latest_per_group_in_place) {
+  ws_outbox box(3);
+  BOOST_TEST((box.push_change(change("a", "a1")) == push_result::queued));
+  BOOST_TEST((box.push_change(change("b", "b1")) == push_result::queued));
+  BOOST_TEST((box.push_change(change("a", "a2")) == push_result::coalesced));
+  BOOST_TEST((box.push_control("pong", "}") == push_result::queued));
+  BOOST_TEST((box.push_change(change("b", "b2")) == push_result::coalesced));  // full, but coalesces
+  BOOST_TEST((box.push_change(change("c", "c1")) == push_result::full));
+  BOOST_TEST(box.size() == 3u);
+  BOOST_TEST(box.front().text_body() == "a2");
+  box.pop_front();
+  BOOST_TEST(box.front().text_body() == "b2");
+  box.pop_front();
+  // A change of a group no longer queued is queued anew.
+  BOOST_TEST((box.push_change(change("a", "a3")) == push_result::queued));
+  BOOST_TEST(box.front().type == "pong");
+  box.pop_front();
+  BOOST_TEST(box.front().text_body() == "a3");
+  BOOST_TEST(key_cluster(change_key("local", "g")) == "local");
+  BOOST_TEST(key_group(change_key("local", "g")) == "g");
+}
+
+BOOST_AUTO_TEST_CASE(outbox_snapshot_is_a_coalescing_barrier) {
+  ws_outbox box(10);
+  box.push_change(change("a", "a1"));
+  box.push_control("snapshot", "S", true);
+  BOOST_TEST((box.push_change(change("a", "a2")) == push_result::queued));  // after the snapshot
+  BOOST_TEST((box.push_change(change("a", "a3")) == push_result::coalesced));
+  std::vector<std::string> order;
+  while (!box.empty()) {
+    order.push_back(box.front().text_body());
+    box.pop_front();
+  }
+  BOOST_TEST((order == std::vector<std::string>{"a1", "S", "a3"}));
+}
+
+BOOST_AUTO_TEST_CASE(outbox_remove_and_clear) {
+  ws_outbox box(10);
+  box.push_change(change("a", "a1"));
+  box.push_change(change("b", "b1"));
+  box.push_control("pong", "}");
+  BOOST_TEST(box.remove_changes_if([](std::string_view k) { return key_group(k) == "a"; }) == 1u);
+  BOOST_TEST(box.size() == 2u);
+  BOOST_TEST((box.push_change(change("b", "b2")) == push_result::coalesced));
+  BOOST_TEST(box.front().text_body() == "b2");
+  BOOST_TEST(box.clear() == 2u);
+  BOOST_TEST(box.empty());
+  box.push_final("error", "}");
+  BOOST_TEST(box.size() == 1u);
+}
+
+// ---- the hub, driven without sockets ----
+
+struct hub_fixture {
+  boost::asio::io_context ioc;
+  offset_store store{ioc.get_executor(), storage_options{}, clusters};
+  group_evaluator evaluator{ioc.get_executor(), store, evaluator_options{}, std::chrono::milliseconds(10),
+                            std::chrono::milliseconds(1000)};
+  ws_hub hub{ioc.get_executor(), evaluator, clusters, [] {
+               hub_options o;
+               o.limits.outbox = 4;
+               o.limits.max_subscriptions = 2;
+               return o;
+             }()};
+  int wakes = 0;
+
+  // Drains a client's outbox the way the session writer does (seq assigned as written).
+  std::vector<json::value> drain(ws_client& c) {
+    std::vector<json::value> out;
+    while (!c.outbox.empty()) {
+      auto& e = c.outbox.front();
+      out.push_back(json::parse(message_head(e.type, ++c.seq) + e.text_body()));
+      c.outbox.pop_front();
+    }
+    return out;
+  }
+  void publish(const group_status& g, status_code previous) {
+    hub.on_change(group_status_changed{g.cluster, g.group, &g, previous});
+  }
+};
+
+BOOST_FIXTURE_TEST_CASE(hub_answers_and_fans_out_with_gapless_seq, hub_fixture) {
+  ws_client a(hub, [this] { ++wakes; });
+  ws_client b(hub, [this] { ++wakes; });
+  BOOST_TEST(hub.clients() == 2u);
+  hub.on_text(a, R"({"type":"subscribe","id":"all","detail":"summary"})");
+  hub.on_text(b, R"({"type":"subscribe","cluster":"local","pattern":"^orders"})");
+  auto first_a = drain(a);
+  BOOST_REQUIRE(first_a.size() == 2u);
+  BOOST_TEST(first_a[0].at("type").as_string() == "hello");
+  BOOST_TEST(first_a[1].at("type").as_string() == "snapshot");
+  BOOST_TEST(first_a[1].at("statuses").as_array().empty());
+  auto first_b = drain(b);
+  BOOST_TEST(first_b[1].at("id").as_string() == "s1");  // assigned by the server
+
+  auto g1 = make_status("local", "orders", status_code::ok);
+  auto g2 = make_status("local", "billing", status_code::ok);
+  publish(g1, status_code::notfound);
+  publish(g2, status_code::notfound);
+  auto g1_err = make_status("local", "orders", status_code::err);
+  publish(g1_err, status_code::ok);  // coalesces into the queued "orders"
+  BOOST_TEST(hub.stats().messages_coalesced == 2u);
+  hub.on_change(group_status_changed{g2.cluster, g2.group, nullptr, status_code::ok});  // removed
+
+  auto got_a = drain(a);
+  BOOST_REQUIRE(got_a.size() == 2u);
+  BOOST_TEST(got_a[0].at("group").as_string() == "orders");
+  BOOST_TEST(got_a[0].at("status").at("status").as_string() == "ERR");
+  BOOST_TEST(got_a[0].at("detail").as_string() == "summary");
+  BOOST_TEST(got_a[1].at("type").as_string() == "removed");
+  auto got_b = drain(b);
+  BOOST_REQUIRE(got_b.size() == 1u);  // only the pattern's group
+  BOOST_TEST(got_b[0].at("detail").as_string() == "full");
+  // seq: 1 hello, 2 snapshot, then one per message, no gaps.
+  BOOST_TEST(got_a[0].at("seq").as_int64() == 3);
+  BOOST_TEST(got_a[1].at("seq").as_int64() == 4);
+  BOOST_TEST(got_b[0].at("seq").as_int64() == 3);
+}
+
+BOOST_FIXTURE_TEST_CASE(hub_reports_every_request_error_and_keeps_the_client, hub_fixture) {
+  ws_client c(hub, [] {});
+  drain(c);
+  std::vector<std::string> codes;
+  auto collect = [&] {
+    for (const auto& m : drain(c)) codes.push_back(std::string(m.at("code").as_string()));
+  };
+  for (const char* bad : {"{nope", R"({"type":"frobnicate"})", R"({"type":"subscribe","cluster":"elsewhere","id":"x"})",
+                          R"({"type":"subscribe","pattern":"(("})", R"({"type":"unsubscribe","id":"missing"})"}) {
+    hub.on_text(c, bad);
+    collect();
+  }
+  hub.on_rejected(c, error_code::frame_too_large, "too big");
+  collect();
+  BOOST_TEST((codes == std::vector<std::string>{"bad_json", "unknown_type", "unknown_cluster", "bad_pattern",
+                                                "unknown_subscription", "frame_too_large"}));
+  BOOST_TEST(!c.closing);
+  hub.on_text(c, R"({"type":"subscribe","id":"1"})");
+  hub.on_text(c, R"({"type":"subscribe","id":"2"})");
+  hub.on_text(c, R"({"type":"subscribe","id":"3"})");
+  auto m = drain(c);
+  BOOST_REQUIRE(m.size() == 3u);
+  BOOST_TEST(m[2].at("code").as_string() == "too_many_subscriptions");
+  // Re-subscribing an existing id replaces it (no new slot needed).
+  hub.on_text(c, R"({"type":"subscribe","id":"2","cluster":"remote"})");
+  hub.on_text(c, R"({"type":"ping","id":"p"})");
+  m = drain(c);
+  BOOST_TEST(m[0].at("type").as_string() == "snapshot");
+  BOOST_TEST(m[1].at("type").as_string() == "pong");
+  hub.on_text(c, R"({"type":"unsubscribe","id":"1"})");
+  BOOST_TEST(drain(c)[0].at("type").as_string() == "unsubscribed");
+}
+
+BOOST_FIXTURE_TEST_CASE(unsubscribe_drops_queued_changes_it_alone_matched, hub_fixture) {
+  ws_client c(hub, [] {});
+  hub.on_text(c, R"({"type":"subscribe","id":"a","group":"orders"})");
+  hub.on_text(c, R"({"type":"subscribe","id":"b","group":"billing"})");
+  drain(c);
+  auto g1 = make_status("local", "orders", status_code::ok);
+  auto g2 = make_status("local", "billing", status_code::ok);
+  publish(g1, status_code::notfound);
+  publish(g2, status_code::notfound);
+  hub.on_text(c, R"({"type":"unsubscribe","id":"a"})");
+  auto m = drain(c);
+  BOOST_REQUIRE(m.size() == 2u);
+  BOOST_TEST(m[0].at("group").as_string() == "billing");
+  BOOST_TEST(m[1].at("type").as_string() == "unsubscribed");
+}
+
+BOOST_FIXTURE_TEST_CASE(slow_client_is_told_and_closed_others_unaffected, hub_fixture) {
+  ws_client slow(hub, [] {});
+  ws_client healthy(hub, [] {});
+  hub.on_text(slow, R"({"type":"subscribe"})");
+  hub.on_text(healthy, R"({"type":"subscribe"})");
+  std::vector<group_status> groups;
+  for (int i = 0; i < 8; ++i) groups.push_back(make_status("local", "g" + std::to_string(i), status_code::ok));
+  for (const auto& g : groups) {
+    publish(g, status_code::notfound);
+    drain(healthy);  // the healthy client keeps up
+  }
+  BOOST_TEST(slow.closing);
+  BOOST_TEST(slow.close_code == 1013);
+  BOOST_TEST(hub.stats().slow_closes == 1u);
+  BOOST_TEST(!healthy.closing);
+  auto last = drain(slow);
+  BOOST_REQUIRE(last.size() == 1u);
+  BOOST_TEST(last[0].at("code").as_string() == "slow_client");
+  // Nothing more is queued for a closing client.
+  publish(groups[0], status_code::ok);
+  BOOST_TEST(slow.outbox.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(stop_tells_every_client_and_refuses_changes, hub_fixture) {
+  ws_client c(hub, [] {});
+  hub.on_text(c, R"({"type":"subscribe"})");
+  drain(c);
+  hub.stop();
+  BOOST_TEST(c.closing);
+  BOOST_TEST(c.close_code == 1001);
+  auto m = drain(c);
+  BOOST_TEST(m.back().at("code").as_string() == "shutting_down");
+  auto g = make_status("local", "g", status_code::ok);
+  publish(g, status_code::notfound);
+  BOOST_TEST(c.outbox.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace warren::ws
