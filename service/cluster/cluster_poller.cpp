@@ -14,6 +14,13 @@
 namespace warren {
 namespace {
 constexpr int blocking_timeout_ms = 5000;
+
+// Built outside the coroutine: GCC 12 double-frees a coroutine local moved into an init-capture
+// (seen as "free(): double free" at the end of refresh_offsets on a broker with topics).
+std::function<kafka::end_offsets_result()> list_offsets_call(rd_kafka_s* h,
+                                                             std::map<std::string, std::vector<std::int32_t>> q) {
+  return [h, q = std::move(q)] { return kafka::list_offsets(h, q, -1, blocking_timeout_ms); };
+}
 }
 
 struct cluster_poller::impl {
@@ -85,9 +92,7 @@ struct cluster_poller::impl {
       if (!info.with_leader.empty()) query.emplace(name, info.with_leader);
     auto* h = rk.get();
     // Named before co_await: GCC 12 mishandles non-trivial temporaries in co_await expressions.
-    std::function<kafka::end_offsets_result()> list = [h, q = std::move(query)] {
-      return kafka::list_offsets(h, q, -1, blocking_timeout_ms);
-    };
+    auto list = list_offsets_call(h, std::move(query));
     auto res = co_await pool.offload(std::move(list));
     if (stopping) co_return;
     ++stats.offset_rounds;

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+// GCC 12 reports a false -Wmaybe-uninitialized inside <regex> when optimising with sanitizers.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <regex>
 #include <set>
 #include <sstream>

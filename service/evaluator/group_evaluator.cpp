@@ -157,7 +157,14 @@ void group_evaluator::stop() {
   impl_->pass_timer.cancel();
 }
 
-void group_evaluator::on_store_change(const std::string& cluster, const std::string& group, bool) {
+void group_evaluator::on_store_change(const std::string& cluster, const std::string& group, bool removed) {
+  if (removed) {
+    // A removal needs no evaluation: forget the group now, so no reader sees it after the store
+    // dropped it.
+    impl_->dirty.erase({cluster, group});
+    impl_->evaluate(cluster, group, timestamp_ms{wall_now_ms()});
+    return;
+  }
   impl_->dirty.emplace(cluster, group);
   impl_->arm_tick();
 }

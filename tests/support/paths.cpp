@@ -9,6 +9,6 @@ std::string source_dir() {
 }
 std::string warren_binary() {
   if (const char* s = std::getenv("WARREN_BINARY"); s && *s) return s;
-  return "warren";
+  return WARREN_BINARY_PATH;
 }
 }  // namespace warren::test

@@ -1,0 +1,282 @@
+// The live status stream (`/v3/stream`) end to end: the real `warren` binary on a real broker,
+// real consumer groups, and WebSocket clients in the test. Statuses arrive pushed; nothing here
+// polls the REST API for them.
+#include <signal.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/kafka_harness.hpp"
+#include "tests/support/poll_until.hpp"
+#include "tests/support/test_clients.hpp"
+#include "tests/support/warren_process.hpp"
+#include "tests/support/ws_client.hpp"
+
+using namespace warren::test;
+using namespace std::chrono_literals;
+using warren::poll_until;
+namespace json = boost::json;
+
+namespace {
+
+// One broker for the whole suite.
+kafka_cluster* broker = nullptr;
+struct broker_fixture {
+  broker_fixture() { broker = new kafka_cluster(); }
+  ~broker_fixture() {
+    delete broker;
+    broker = nullptr;
+  }
+};
+
+// Fast statuses: 3-commit windows, a full evaluation every second, log-end offsets every second.
+std::string fast_config(int ws_outbox = 256) {
+  return cluster_config("local", broker->bootstrap()) +
+         "[storage.default]\nintervals = 3\n\n[warren]\neval-interval = 1\ncoalesce-ms = 50\nws-outbox = " +
+         std::to_string(ws_outbox) + "\n";
+}
+
+std::string str(const json::value& v, const char* key) {
+  const auto* f = v.as_object().if_contains(key);
+  return f && f->is_string() ? std::string(f->as_string()) : std::string();
+}
+
+// Every message read on a connection, in order, for the seq check.
+struct recorder {
+  std::vector<json::value> all;
+  std::optional<json::value> until(ws_test_client& c, const std::function<bool(const json::value&)>& pred,
+                                   std::chrono::milliseconds deadline) {
+    std::vector<json::value> skipped;
+    auto v = c.read_until(pred, deadline, &skipped);
+    for (auto& s : skipped) all.push_back(std::move(s));
+    if (v) all.push_back(*v);
+    return v;
+  }
+  void check_seq() const {
+    for (std::size_t i = 0; i < all.size(); ++i)
+      BOOST_TEST(all[i].at("seq").as_int64() == static_cast<std::int64_t>(i + 1), "message " << i << ": "
+                                                                                              << json::serialize(all[i]));
+  }
+};
+
+auto status_of(const std::string& group, const std::string& status) {
+  return [group, status](const json::value& v) {
+    return message_type(v) == "status" && str(v, "group") == group && str(v.at("status"), "status") == status;
+  };
+}
+
+// Produces to `topic` every 200 ms until destroyed.
+struct background_producer {
+  background_producer(const std::string& topic, int partitions)
+      : thread([this, topic, partitions](std::stop_token stop) {
+          producer p(broker->bootstrap());
+          while (!stop.stop_requested()) {
+            for (int i = 0; i < partitions; ++i) p.produce(topic, i, 5);
+            std::this_thread::sleep_for(200ms);  // the load's pace, not a wait for a condition
+          }
+        }) {}
+  std::jthread thread;
+};
+
+consumer_member_options member_options(const std::string& group, const std::string& topic) {
+  consumer_member_options o;
+  o.group = group;
+  o.topics = {topic};
+  return o;
+}
+
+std::uint64_t metric(const warren_process& w, const std::string& name) {
+  auto body = w.get("/metrics").body;
+  auto at = body.find("\n" + name + " ");
+  if (at == std::string::npos) return 0;
+  return std::stoull(body.substr(at + name.size() + 2));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(ws_stream, *boost::unit_test::fixture<broker_fixture>())
+
+BOOST_AUTO_TEST_CASE(snapshot_then_pushed_changes_stop_restart_new_and_deleted_groups) {
+  broker->create_topic("ws-orders", 2);
+  background_producer load("ws-orders", 2);
+  auto member = std::make_unique<consumer_member>(
+      broker->bootstrap(), member_options("ws-app", "ws-orders"));
+  warren_process w(fast_config());
+
+  ws_test_client c(w.port());
+  BOOST_TEST(c.subprotocol() == "warren.v1");
+  recorder rec;
+  auto hello = rec.until(c, [](const auto& v) { return message_type(v) == "hello"; }, 5s);
+  BOOST_REQUIRE(hello);
+  BOOST_TEST(hello->at("protocol").as_string() == "warren.v1");
+
+  c.send(R"({"type":"subscribe","id":"apps","cluster":"local","pattern":"^ws-app"})");
+  auto snap = rec.until(c, [](const auto& v) { return message_type(v) == "snapshot"; }, 5s);
+  BOOST_REQUIRE(snap);
+  BOOST_TEST(snap->at("id").as_string() == "apps");
+
+  // The group is consuming and committing: OK arrives (in the snapshot or as a change).
+  bool ok_in_snapshot = false;
+  for (const auto& s : snap->at("statuses").as_array())
+    ok_in_snapshot = ok_in_snapshot || (str(s, "group") == "ws-app" && str(s, "status") == "OK");
+  if (!ok_in_snapshot) BOOST_REQUIRE(rec.until(c, status_of("ws-app", "OK"), 30s));
+
+  // The consumer dies while the producer continues: ERR with STOP partitions, pushed.
+  member->stop();
+  auto err = rec.until(c, status_of("ws-app", "ERR"), 30s);
+  BOOST_REQUIRE(err);
+  BOOST_TEST(str(*err, "previous") != "ERR");
+  bool any_stop = false;
+  for (const auto& p : err->at("status").at("partitions").as_array()) any_stop = any_stop || str(p, "status") == "STOP";
+  BOOST_TEST(any_stop, json::serialize(*err));
+
+  // It comes back: OK again.
+  member = std::make_unique<consumer_member>(broker->bootstrap(),
+                                             member_options("ws-app", "ws-orders"));
+  BOOST_REQUIRE(rec.until(c, status_of("ws-app", "OK"), 40s));
+
+  // A new group under the pattern appears.
+  auto second = std::make_unique<consumer_member>(
+      broker->bootstrap(), member_options("ws-app-2", "ws-orders"));
+  auto appeared = rec.until(c, [](const auto& v) { return message_type(v) == "status" && str(v, "group") == "ws-app-2"; },
+                            30s);
+  BOOST_REQUIRE(appeared);
+  BOOST_TEST(str(*appeared, "previous") == "NOTFOUND");
+
+  // Deleted through the API: a removed message.
+  second->stop();
+  auto del = http_call(w.port(), "DELETE", "/v3/kafka/local/consumer/ws-app-2");
+  BOOST_TEST(del.status == 200u, del.body);
+  auto removed = rec.until(c, [](const auto& v) { return message_type(v) == "removed" && str(v, "group") == "ws-app-2"; },
+                           10s);
+  BOOST_REQUIRE(removed);
+
+  // Groups outside the pattern never showed up; seq has no gaps.
+  for (const auto& m : rec.all)
+    if (message_type(m) == "status") BOOST_TEST(str(m, "group").rfind("ws-app", 0) == 0u);
+  rec.check_seq();
+  c.close();
+}
+
+BOOST_AUTO_TEST_CASE(a_thousand_subscribers_get_the_change_while_a_slow_client_is_closed) {
+  broker->create_topic("ws-many", 1);
+  producer(broker->bootstrap()).produce("ws-many", 0, 10);
+  warren_process w(fast_config(64));
+
+  boost::asio::io_context shared;
+  constexpr int n = 1000;
+  std::vector<std::unique_ptr<ws_test_client>> clients;
+  clients.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    clients.push_back(std::make_unique<ws_test_client>(w.port(), ws_client_options{}, &shared));
+    clients.back()->send(R"({"type":"subscribe","group":"ws-fanout","detail":"summary"})");
+  }
+  // The slow client: a tiny receive buffer and it never reads, subscribed to everything at full
+  // detail, and it keeps asking for pongs it never reads.
+  ws_client_options slow_options;
+  slow_options.receive_buffer = 4096;
+  slow_options.read_automatically = false;
+  ws_test_client slow(w.port(), slow_options, &shared);
+  slow.send(R"({"type":"subscribe"})");
+
+  auto everyone_has = [&](const std::function<bool(const json::value&)>& pred, std::chrono::milliseconds deadline) {
+    std::vector<bool> got(n, false);
+    int count = 0;
+    poll_until(
+        [&] {
+          for (int i = 0; i < n; ++i) {
+            if (got[static_cast<std::size_t>(i)]) continue;
+            while (auto m = clients[static_cast<std::size_t>(i)]->read(0ms))
+              if (pred(json::parse(*m))) {
+                got[static_cast<std::size_t>(i)] = true;
+                ++count;
+                break;
+              }
+          }
+          if (count < n) clients[0]->run_for(20ms);
+          return count == n;
+        },
+        deadline, 1ms);
+    return count;
+  };
+  BOOST_TEST(everyone_has([](const auto& v) { return message_type(v) == "snapshot"; }, 30s) == n);
+
+  for (int i = 0; i < 5000 && !slow.closed(); ++i) slow.send(R"({"type":"ping"})", 2s);
+  BOOST_TEST(poll_until([&] { return metric(w, "warren_websocket_slow_client_closes_total") >= 1; }, 10s));
+
+  // A change: the group appears. Every healthy subscriber gets it.
+  consumer_member member(broker->bootstrap(), member_options("ws-fanout", "ws-many"));
+  BOOST_TEST(everyone_has([](const auto& v) { return message_type(v) == "status" && str(v, "group") == "ws-fanout"; },
+                          40s) == n);
+  BOOST_TEST(slow.wait_closed(10s));
+  if (slow.close_code() != 0) BOOST_TEST(slow.close_code() == 1013);
+
+  // And they keep receiving after the slow one is gone.
+  member.stop();
+  BOOST_TEST(http_call(w.port(), "DELETE", "/v3/kafka/local/consumer/ws-fanout").status == 200u);
+  BOOST_TEST(everyone_has([](const auto& v) { return message_type(v) == "removed"; }, 20s) == n);
+  BOOST_TEST(metric(w, "warren_websocket_clients") == static_cast<std::uint64_t>(n));
+  BOOST_TEST(metric(w, "warren_websocket_slow_client_closes_total") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_gets_errors_and_the_connection_and_server_survive) {
+  warren_process w(fast_config());
+  ws_test_client c(w.port());
+  BOOST_REQUIRE(c.read_json(5s));  // hello
+  auto expect_error = [&](const std::string& code) {
+    auto e = c.read_json(5s);
+    BOOST_REQUIRE(e);
+    BOOST_TEST(message_type(*e) == "error");
+    BOOST_TEST(str(*e, "code") == code, json::serialize(*e));
+    BOOST_TEST(!str(*e, "message").empty());
+    // Still connected and answering.
+    c.send(R"({"type":"ping","id":"alive"})");
+    auto pong = c.read_json(5s);
+    BOOST_REQUIRE(pong);
+    BOOST_TEST(message_type(*pong) == "pong");
+  };
+  c.send("{\"type\": \"subscribe\", ");
+  expect_error("bad_json");
+  c.send(R"({"type":"publish"})");
+  expect_error("unknown_type");
+  c.send(R"({"type":"subscribe","cluster":"nowhere"})");
+  expect_error("unknown_cluster");
+  c.send(R"({"type":"subscribe","pattern":"(unclosed"})");
+  expect_error("bad_pattern");
+  c.send(R"({"type":"ping","pad":")" + std::string(1024 * 1024, 'x') + "\"}");
+  expect_error("frame_too_large");
+  c.send_binary("\x01\x02");
+  expect_error("bad_json");
+  BOOST_TEST(w.get("/burrow/admin").body == "GOOD");
+
+  // No subprotocol offered: accepted without one. Another protocol only: refused.
+  ws_client_options none;
+  none.subprotocol = "";
+  ws_test_client plain(w.port(), none);
+  BOOST_TEST(plain.subprotocol() == "");
+  ws_client_options other;
+  other.subprotocol = "warren.v9";
+  BOOST_CHECK_THROW(ws_test_client(w.port(), other), std::runtime_error);
+  ws_client_options wrong_path;
+  wrong_path.target = "/v3/elsewhere";
+  BOOST_CHECK_THROW(ws_test_client(w.port(), wrong_path), std::runtime_error);
+
+  // Shutdown: the client is told and gets a close frame (1001) before the process exits.
+  ::kill(w.process().pid(), SIGTERM);
+  std::vector<json::value> last;
+  auto bye = c.read_until([](const auto& v) { return str(v, "code") == "shutting_down"; }, 5s, &last);
+  BOOST_TEST(bye.has_value());
+  BOOST_TEST(c.wait_closed(5s));
+  BOOST_TEST(c.close_code() == 1001);
+  auto status = w.process().wait_for(5s);
+  BOOST_REQUIRE(status.has_value());
+  BOOST_TEST(*status == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
