@@ -59,6 +59,17 @@ void ws_outbox::pop_front() {
   ++base_;
 }
 
+outbox_entry ws_outbox::take_front() {
+  // Unindex before moving: the index's key views the entry's payload.
+  auto& e = entries_.front();
+  if (e.change)
+    if (auto it = index_.find(e.change->key); it != index_.end() && it->second == base_) index_.erase(it);
+  outbox_entry out = std::move(e);
+  entries_.pop_front();
+  ++base_;
+  return out;
+}
+
 std::size_t ws_outbox::clear() {
   auto n = entries_.size();
   base_ += n;

@@ -50,6 +50,8 @@ class ws_outbox {
   std::size_t capacity() const { return capacity_; }
   outbox_entry& front() { return entries_.front(); }
   void pop_front();
+  /// Removes and returns the first entry (what the writer sends next).
+  outbox_entry take_front();
   /// Drops everything; returns how many messages were dropped.
   std::size_t clear();
   /// Drops queued changes whose key fails `keep`; returns how many.

@@ -86,8 +86,7 @@ struct connection {
       }
       // Taken off the outbox before writing: a newer change of the same group then queues a new
       // entry instead of coalescing into one already on the wire.
-      outbox_entry e = std::move(c.outbox.front());
-      c.outbox.pop_front();
+      outbox_entry e = c.outbox.take_front();
       head = message_head(e.type, c.seq + 1);
       std::array<asio::const_buffer, 2> frame{asio::buffer(head), asio::buffer(e.text_body())};
       ws.text(true);

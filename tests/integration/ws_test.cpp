@@ -155,6 +155,12 @@ BOOST_AUTO_TEST_CASE(snapshot_then_pushed_changes_stop_restart_new_and_deleted_g
   BOOST_TEST(del.status == 200u, del.body);
   auto removed = rec.until(c, [](const auto& v) { return message_type(v) == "removed" && str(v, "group") == "ws-app-2"; },
                            10s);
+  if (!removed) {
+    for (std::size_t i = rec.all.size() > 5 ? rec.all.size() - 5 : 0; i < rec.all.size(); ++i)
+      BOOST_TEST_MESSAGE(json::serialize(rec.all[i]).substr(0, 300));
+    BOOST_TEST_MESSAGE(w.get("/v3/kafka/local/consumer").body);
+    BOOST_TEST_MESSAGE(w.output());
+  }
   BOOST_REQUIRE(removed);
 
   // Groups outside the pattern never showed up; seq has no gaps.
@@ -207,7 +213,10 @@ BOOST_AUTO_TEST_CASE(a_thousand_subscribers_get_the_change_while_a_slow_client_i
   };
   BOOST_TEST(everyone_has([](const auto& v) { return message_type(v) == "snapshot"; }, 30s) == n);
 
-  for (int i = 0; i < 5000 && !slow.closed(); ++i) slow.send(R"({"type":"ping"})", 2s);
+  // Pongs echo the 128-byte id: enough of them overflow the socket buffers and then the outbox.
+  const std::string flood = R"({"type":"ping","id":")" + std::string(128, 'p') + "\"}";
+  for (int i = 0; i < 40000 && metric(w, "warren_websocket_slow_client_closes_total") == 0; i += 2000)
+    for (int j = 0; j < 2000; ++j) slow.send(flood, 2s);
   BOOST_TEST(poll_until([&] { return metric(w, "warren_websocket_slow_client_closes_total") >= 1; }, 10s));
 
   // A change: the group appears. Every healthy subscriber gets it.

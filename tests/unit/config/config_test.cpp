@@ -238,6 +238,32 @@ BOOST_AUTO_TEST_CASE(profile_problems_are_reported_where_they_are) {
   expect_error(errors, 36, "httpserver.secure.tls", "needs certfile and keyfile");
 }
 
+BOOST_AUTO_TEST_CASE(kafka_zk_consumer_needs_servers_and_rejects_kafka_only_keys) {
+  auto r = parse_config(R"([cluster.local]
+servers = ["k:9092"]
+[consumer.zk]
+class-name = "kafka_zk"
+cluster = "local"
+offsets-topic = "__consumer_offsets"
+[consumer.k]
+cluster = "local"
+zookeeper-timeout = 30
+)",
+                        "inline.toml");
+  BOOST_REQUIRE(!r.has_value());
+  BOOST_TEST(r.error().size() == 3u);
+  expect_error(r.error(), 3, "consumer.zk.servers", "missing required key");
+  expect_error(r.error(), 6, "consumer.zk.offsets-topic", "not used by class-name \"kafka_zk\"");
+  expect_error(r.error(), 9, "consumer.k.zookeeper-timeout", "not used by class-name \"kafka\"");
+}
+
+BOOST_AUTO_TEST_CASE(module_settings_must_be_in_a_named_table) {
+  auto r = parse_config("[cluster]\nservers = [\"k:9092\"]\n", "inline.toml");
+  BOOST_REQUIRE(!r.has_value());
+  BOOST_TEST(r.error().size() == 1u);
+  expect_error(r.error(), 2, "cluster.servers", "expected a [cluster.NAME] table");
+}
+
 BOOST_AUTO_TEST_CASE(missing_file_is_one_error_without_line) {
   auto r = load_config_file(data_path("does_not_exist.toml"), no_environment);
   BOOST_REQUIRE(!r.has_value());
@@ -341,9 +367,9 @@ BOOST_AUTO_TEST_CASE(burrow_shipped_example_loads_except_its_own_notifier_mistak
   expect_error(errors, 61, "notifier.default.url-close", "missing required key");
 
   std::string text = read_text(data_path("burrow_example.toml"));
-  auto at = text.find("send-close=true");
+  auto at = text.find("\nsend-close=true\n");
   BOOST_REQUIRE(at != std::string::npos);
-  text.replace(at, std::string("send-close=true").size(), "send-close=false");
+  text.replace(at, std::string("\nsend-close=true\n").size(), "\nsend-close=false\n");
   auto cfg = parse_ok(text);
   BOOST_TEST(cfg.general.stdout_logfile == "burrow.out");
   BOOST_TEST(cfg.general.access_control_allow_origin == "mysite.example.com");

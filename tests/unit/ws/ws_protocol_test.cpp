@@ -220,6 +220,10 @@ BOOST_AUTO_TEST_CASE(outbox_coalesces_latest_per_group_in_place) {
   BOOST_TEST(box.front().type == "pong");
   box.pop_front();
   BOOST_TEST(box.front().text_body() == "a3");
+  auto taken = box.take_front();
+  BOOST_TEST(taken.text_body() == "a3");
+  BOOST_TEST((box.push_change(change("a", "a4")) == push_result::queued));  // not into the taken one
+  BOOST_TEST(box.front().text_body() == "a4");
   BOOST_TEST(key_cluster(change_key("local", "g")) == "local");
   BOOST_TEST(key_group(change_key("local", "g")) == "g");
 }
@@ -272,9 +276,8 @@ struct hub_fixture {
   std::vector<json::value> drain(ws_client& c) {
     std::vector<json::value> out;
     while (!c.outbox.empty()) {
-      auto& e = c.outbox.front();
+      auto e = c.outbox.take_front();
       out.push_back(json::parse(message_head(e.type, ++c.seq) + e.text_body()));
-      c.outbox.pop_front();
     }
     return out;
   }
