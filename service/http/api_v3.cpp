@@ -413,8 +413,10 @@ struct api_v3::impl {
         res = dispatch(m, req);
         break;
       case match_kind::method_not_allowed:
-        res = error(405, "method not allowed", req);
-        res.headers.emplace_back("Allow", m.allow);
+        // Burrow's router (httprouter) answers OPTIONS itself and lists OPTIONS as allowed.
+        if (req.method == "OPTIONS") res = response{200, "text/plain; charset=utf-8", "", {}};
+        else res = error(405, "method not allowed", req);
+        res.headers.emplace_back("Allow", m.allow + ", OPTIONS");
         break;
       case match_kind::bad_path: res = error(400, "malformed percent-encoding in path", req); break;
       case match_kind::not_found: res = not_found(req); break;

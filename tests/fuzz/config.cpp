@@ -10,8 +10,8 @@
 // - failure: at least one error, sorted by line, each with a non-empty reason, and
 //   format_errors() prints one line per error;
 // - success: exactly one storage and one evaluator module, at least one httpserver, a "default"
-//   client profile, every consumer names an existing cluster, every cluster/consumer names an
-//   existing client profile.
+//   client profile, every consumer names an existing cluster, every cluster (and every consumer
+//   that names one) names an existing client profile.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -58,6 +58,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(cfg.storage.size() == 1 && cfg.evaluators.size() == 1);
   check(!cfg.httpservers.empty());
   check(cfg.client_profiles.count("default") == 1);
-  for (const auto& [name, c] : cfg.consumers) check(cfg.clusters.count(c.cluster) == 1);
+  for (const auto& [name, c] : cfg.clusters) check(cfg.client_profiles.count(c.client_profile) == 1);
+  for (const auto& [name, c] : cfg.consumers) {
+    check(cfg.clusters.count(c.cluster) == 1);
+    check(c.client_profile.empty() || cfg.client_profiles.count(c.client_profile) == 1);
+  }
   return 0;
 }

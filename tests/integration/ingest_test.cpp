@@ -4,6 +4,8 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 
+#include "service/core/clock.hpp"
+#include "service/offsets/encode.hpp"
 #include "tests/support/json_helpers.hpp"
 #include "tests/support/kafka_harness.hpp"
 #include "tests/support/poll_until.hpp"
@@ -20,6 +22,22 @@ std::int64_t newest_commit(const boost::json::value& detail, const char* topic, 
   auto offsets = at(detail, {"topics", topic, partition, "offsets"});
   if (!offsets.is_array() || offsets.as_array().empty()) return -1;
   return num(at(offsets.as_array().back(), {"offset"}));
+}
+
+// A hand-made offset commit (key v1, value v3) as the raw record a broker would hold.
+raw_record commit_record(const std::string& group, const std::string& topic, int partition, std::int64_t offset) {
+  warren::offsets::offset_commit c;
+  c.group = group;
+  c.topic = topic;
+  c.partition = partition;
+  c.offset = offset;
+  c.commit_timestamp = warren::wall_now_ms();
+  c.value_version = 3;
+  auto e = warren::offsets::encode(c);
+  raw_record r;
+  r.key = std::string(reinterpret_cast<const char*>(e.key.data()), e.key.size());
+  r.value = std::string(reinterpret_cast<const char*>(e.value->data()), e.value->size());
+  return r;
 }
 
 bool has_group(const warren_process& w, const std::string& cluster, const std::string& group) {
@@ -204,6 +222,31 @@ BOOST_AUTO_TEST_CASE(broker_restart_is_reported_and_ingestion_resumes) {
       if (o.is_object() && num(at(o, {"offset"})) == 40) has_40 = true;
   BOOST_TEST(has_40, detail);
   BOOST_TEST(poll_until([&] { return at(parse_json(w.get("/v3/kafka/local").body), {"warren", "reachable"}) == boost::json::value(true); }, 30s));
+}
+
+BOOST_AUTO_TEST_CASE(start_latest_reaper_and_group_filters) {
+  kafka_cluster kafka;
+  kafka.create_topic("data", 1);
+  kafka.create_topic("offsets", 2);
+  producer(kafka.bootstrap()).produce("data", 0, 10);
+  raw_producer raw(kafka.bootstrap());
+  raw.send("offsets", 0, commit_record("before-start", "data", 0, 3));
+
+  // start-latest: history is skipped; the denylist drops matching groups; the reaper removes
+  // groups the cluster does not know (these hand-made ones) every second.
+  std::string cfg = "[cluster.local]\nservers = [\"" + kafka.bootstrap() +
+        "\"]\noffset-refresh = 1\ntopic-refresh = 2\ngroups-reaper-refresh = 3\n\n"
+        "[consumer.local]\ncluster = \"local\"\nservers = [\"" + kafka.bootstrap() +
+        "\"]\noffsets-topic = \"offsets\"\nstart-latest = true\ngroup-denylist = \"^ignored-\"\n";
+  warren_process w(cfg);
+  BOOST_REQUIRE(poll_until([&] { return w.get("/burrow/admin/ready").body == "READY"; }, 60s));
+  raw.send("offsets", 1, commit_record("after-start", "data", 0, 7));
+  raw.send("offsets", 1, commit_record("ignored-group", "data", 0, 7));
+  BOOST_TEST(poll_until([&] { return has_group(w, "local", "after-start"); }, 30s));
+  BOOST_TEST(!has_group(w, "local", "before-start"));
+  BOOST_TEST(!has_group(w, "local", "ignored-group"));
+  // Kafka knows no group "after-start" (it was never a real group): the reaper removes it.
+  BOOST_TEST(poll_until([&] { return !has_group(w, "local", "after-start"); }, 30s));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,6 +9,7 @@
 // the scenario needs.
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <sstream>
