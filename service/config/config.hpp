@@ -300,7 +300,7 @@ struct warren_options {
   std::string admin_token;  // secret: never rendered
   /// Longest wait at start-up for the offsets-topic replay to catch up before /burrow/admin/ready
   /// reports ready anyway. 0 = wait as long as it takes.
-  std::chrono::seconds ready_timeout{120};
+  std::chrono::seconds ready_timeout{0};
 };
 
 /// The whole configuration. After a successful load: storage and evaluators hold exactly one

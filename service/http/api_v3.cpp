@@ -362,6 +362,31 @@ struct api_v3::impl {
                     "{\"error\":true,\"message\":\"invalid request type\",\"result\":{}}\n", {}};
   }
 
+  // Burrow's router redirects a path with a trailing slash to the same route without it (301 for
+  // GET, 307 otherwise, query kept); anything else is the catch-all.
+  response trailing_slash_redirect(const request& req) const {
+    if (req.path.size() < 2 || req.path.back() != '/') return not_found(req);
+    const std::string trimmed = req.path.substr(0, req.path.size() - 1);
+    if (table.match(req.method, trimmed).kind != match_kind::found) return not_found(req);
+    const std::string location = trimmed + req.target.substr(req.path.size());
+    response r{req.method == "GET" ? 301u : 307u, "text/html; charset=utf-8", {}, {{"Location", location}}};
+    if (req.method == "GET") {
+      std::string href;
+      for (char c : location) {
+        switch (c) {
+          case '&': href += "&amp;"; break;
+          case '<': href += "&lt;"; break;
+          case '>': href += "&gt;"; break;
+          case '"': href += "&#34;"; break;
+          case '\'': href += "&#39;"; break;
+          default: href += c;
+        }
+      }
+      r.body = "<a href=\"" + href + "\">Moved Permanently</a>.\n\n";
+    }
+    return r;
+  }
+
   response dispatch(const route_match& m, const request& req) {
     switch (m.id) {
       case r_admin: return response{200, "text/plain", "GOOD", {}};
@@ -419,7 +444,7 @@ struct api_v3::impl {
         res.headers.emplace_back("Allow", m.allow + ", OPTIONS");
         break;
       case match_kind::bad_path: res = error(400, "malformed percent-encoding in path", req); break;
-      case match_kind::not_found: res = not_found(req); break;
+      case match_kind::not_found: res = trailing_slash_redirect(req); break;
     }
     // CORS like Burrow: on JSON responses and the admin endpoints, not on /metrics or the catch-all.
     const auto& origin = ctx.cfg->general.access_control_allow_origin;

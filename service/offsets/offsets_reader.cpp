@@ -8,6 +8,7 @@
 
 #include "service/config/config.hpp"
 #include "service/core/log.hpp"
+#include "service/core/overloaded.hpp"
 #include "service/core/offload.hpp"
 #include "service/kafka/consumer.hpp"
 #include "service/kafka/metadata.hpp"
@@ -16,12 +17,6 @@
 
 namespace warren {
 namespace {
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 constexpr int blocking_timeout_ms = 5000;
 constexpr std::size_t batch_max = 4096;

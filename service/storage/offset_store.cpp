@@ -7,15 +7,10 @@
 
 #include "service/core/clock.hpp"
 #include "service/core/log.hpp"
+#include "service/core/overloaded.hpp"
 
 namespace warren {
 namespace {
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 constexpr std::size_t mailbox_capacity = 16;
 }  // namespace
 

@@ -13,15 +13,18 @@
 //
 // Usage: bench_ingest [--groups N] [--partitions P] [--commits C] [--topics T]
 //                     [--offsets-partitions K] [--compression none|lz4|...] [--no-topics]
-//                     [--deadline SECONDS]
+//                     [--deadline SECONDS] [--runs N]
 // Defaults: 2000 groups × 50 partitions × 100 commits = 10 M records, 20 topics, 8 partitions.
 #include <librdkafka/rdkafka.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <iterator>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -49,6 +52,7 @@ struct options {
   std::string compression = "none";
   bool create_topics = true;
   int deadline_s = 600;
+  int runs = 1;  ///< warren replays of the same data, each a fresh process
 };
 
 options parse(int argc, char** argv) {
@@ -67,6 +71,7 @@ options parse(int argc, char** argv) {
     else if (a == "--compression") o.compression = next();
     else if (a == "--no-topics") o.create_topics = false;
     else if (a == "--deadline") o.deadline_s = std::stoi(next());
+    else if (a == "--runs") o.runs = std::stoi(next());
     else throw std::invalid_argument("unknown argument " + a);
   }
   return o;
@@ -205,6 +210,29 @@ double metric(const std::string& page, const std::string& name, const std::strin
   return found ? sum : -1;
 }
 
+// CPU seconds (user + system) per thread name of a process, from /proc/PID/task/*/stat.
+std::map<std::string, double> thread_cpu(pid_t pid) {
+  std::map<std::string, double> out;
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream f(e.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const auto open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    const std::string name = stat.substr(open + 1, close - open - 1);
+    std::istringstream rest(stat.substr(close + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {  // fields 14 and 15: utime, stime
+      if (i == 14) utime = std::strtod(field.c_str(), nullptr);
+      if (i == 15) stime = std::strtod(field.c_str(), nullptr);
+    }
+    out[name] += (utime + stime) / tick;
+  }
+  return out;
+}
+
 long vm_hwm_kb(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -255,6 +283,7 @@ void measure(const options& o, const wt::kafka_cluster& cluster, const std::stri
     ready = "(no answer)";
   }
   const long hwm = vm_hwm_kb(pid);
+  const auto cpu = thread_cpu(pid);
 
   std::printf("warren_records %.0f\n", records);
   std::printf("ready %s\n", ready.c_str());
@@ -272,6 +301,13 @@ void measure(const options& o, const wt::kafka_cluster& cluster, const std::stri
   std::printf("store_tracked_partitions %.0f\n", metric(page, "warren_store_tracked_partitions"));
   std::printf("store_pending_commits %.0f\n", metric(page, "warren_store_pending_commits"));
   std::printf("peak_rss_bytes %ld\n", hwm * 1024);
+  double cpu_total = 0;
+  for (const auto& [name, seconds] : cpu) {
+    std::printf("cpu_seconds_thread %s %.2f\n", name.c_str(), seconds);
+    cpu_total += seconds;
+  }
+  std::printf("cpu_seconds_total %.2f\n", cpu_total);
+  if (cpu_total > 0) std::printf("records_per_cpu_s %.0f\n", records / cpu_total);
   std::fflush(stdout);
 }
 
@@ -289,7 +325,10 @@ int main(int argc, char** argv) {
     if (o.create_topics)
       for (const auto& t : topics) cluster.create_topic(t, o.partitions);
     const auto produced = generate(o, cluster.bootstrap(), offsets_topic, topics);
-    measure(o, cluster, offsets_topic, produced);
+    for (int run = 0; run < o.runs; ++run) {
+      if (o.runs > 1) std::printf("run %d\n", run + 1);
+      measure(o, cluster, offsets_topic, produced);
+    }
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_ingest: %s\n", e.what());

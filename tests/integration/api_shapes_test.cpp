@@ -351,7 +351,8 @@ BOOST_AUTO_TEST_CASE(group_names_with_slash_percent_and_space_are_addressed_perc
 }
 
 BOOST_AUTO_TEST_CASE(unknown_routes_get_the_text_plain_catch_all) {
-  for (const std::string path : {"/", "/v2/kafka", "/v3/kafka/local/consumer/shape-group/extra/deep", "/v3/kafka/"}) {
+  for (const std::string path : {"/", "/v2/kafka", "/v3/kafka/local/consumer/shape-group/extra/deep", "/v3//kafka",
+                                 "/v3/kafka/local/nothing/"}) {
     auto r = call(*env->locked, "GET", path);
     BOOST_TEST(r.status == 404u, path);
     BOOST_TEST(r.body == catch_all_body, path << ": " << r.body);
@@ -360,6 +361,19 @@ BOOST_AUTO_TEST_CASE(unknown_routes_get_the_text_plain_catch_all) {
     // Burrow sets no CORS header on the catch-all.
     BOOST_TEST(http_call(env->locked->port(), "GET", path).headers.count("access-control-allow-origin") == 0u);
   }
+}
+
+BOOST_AUTO_TEST_CASE(trailing_slash_redirects_like_burrow) {
+  auto get = call(*env->w, "GET", "/v3/kafka/local/consumer/?x=1");
+  BOOST_TEST(get.status == 301u, get.body);
+  BOOST_TEST(http_call(env->w->port(), "GET", "/v3/kafka/").headers["location"] == "/v3/kafka");
+  BOOST_TEST(http_call(env->w->port(), "GET", "/v3/kafka/local/consumer/?x=1").headers["location"] ==
+             "/v3/kafka/local/consumer?x=1");
+  BOOST_TEST(env->spec.check_component("TrailingSlashRedirect", get).empty(),
+             joined(env->spec.check_component("TrailingSlashRedirect", get)));
+  auto del = http_call(env->w->port(), "DELETE", "/v3/kafka/local/consumer/never-existed/");
+  BOOST_TEST(del.status == 307u, del.body);
+  BOOST_TEST(del.headers["location"] == "/v3/kafka/local/consumer/never-existed");
 }
 
 BOOST_AUTO_TEST_CASE(wrong_method_gets_405_with_allow) {

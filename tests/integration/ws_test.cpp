@@ -216,7 +216,11 @@ BOOST_AUTO_TEST_CASE(a_thousand_subscribers_get_the_change_while_a_slow_client_i
   // Pongs echo the 128-byte id: enough of them overflow the socket buffers and then the outbox.
   const std::string flood = R"({"type":"ping","id":")" + std::string(128, 'p') + "\"}";
   for (int i = 0; i < 40000 && metric(w, "warren_websocket_slow_client_closes_total") == 0; i += 2000)
-    for (int j = 0; j < 2000; ++j) slow.send(flood, 2s);
+    try {
+      for (int j = 0; j < 2000; ++j) slow.send(flood, 2s);
+    } catch (const std::runtime_error&) {
+      break;  // the server cut the connection: what this client is for
+    }
   BOOST_TEST(poll_until([&] { return metric(w, "warren_websocket_slow_client_closes_total") >= 1; }, 10s));
 
   // A change: the group appears. Every healthy subscriber gets it.

@@ -542,7 +542,7 @@ BOOST_AUTO_TEST_CASE(demo_local_toml_loads) {
   const auto& cluster = cfg.clusters.at("local");
   BOOST_TEST(cluster.servers == std::vector<std::string>{"127.0.0.1:9092"});
   BOOST_TEST(cluster.offset_refresh == 5s);
-  BOOST_TEST(cluster.topic_refresh == 30s);
+  BOOST_TEST(cluster.topic_refresh == 10s);
   const auto& consumer = cfg.consumers.at("local");
   BOOST_TEST(consumer.cluster == "local");
   BOOST_TEST(consumer.offsets_topic == "__consumer_offsets");
