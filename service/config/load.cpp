@@ -281,6 +281,22 @@ class table_reader {
       out.clear();
       return;
     }
+    // libstdc++ compiles a regex by recursive descent, one stack frame chain per atom and per
+    // nesting level: a long or deeply nested pattern overflows the stack (found by fuzz_config).
+    // Real allow/deny lists are short, so both are bounded before compiling.
+    constexpr std::size_t max_regex_length = 1024;
+    constexpr int max_regex_depth = 32;
+    int depth = 0, deepest = 0;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (value[i] == '\\') ++i;
+      else if (value[i] == '(') deepest = std::max(deepest, ++depth);
+      else if (value[i] == ')') --depth;
+    }
+    if (value.size() > max_regex_length || deepest > max_regex_depth) {
+      error(key, "regular expression too long or too deeply nested (at most " + std::to_string(max_regex_length) +
+                     " characters and " + std::to_string(max_regex_depth) + " nested groups)");
+      return;
+    }
     try {
       std::regex compiled(value, std::regex::ECMAScript);
       out = std::move(value);

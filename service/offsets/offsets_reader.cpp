@@ -51,6 +51,9 @@ struct offsets_reader::impl {
   // Burrow: the allowlist must match and the denylist must not (Go's MatchString = search).
   bool group_allowed(std::string_view group) {
     if (!allow && !deny) return true;
+    // libstdc++'s regex search recurses per character: a huge name (up to 32 KiB on the wire)
+    // could overflow the stack. With a filter configured, such names are filtered out.
+    if (group.size() > 1024) return false;
     auto it = group_verdicts.find(std::string(group));
     if (it != group_verdicts.end()) return it->second;
     std::string g(group);

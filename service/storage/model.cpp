@@ -309,10 +309,17 @@ std::int64_t cluster_state::expire_threshold(timestamp_ms now) const {
   return (now_s - options_.expire_group_s) * 1000;
 }
 
+namespace {
+constexpr std::size_t max_filtered_group_name = 1024;
+}  // namespace
+
 bool cluster_state::accept_group(std::string_view group) const {
   // A stored group has passed the filter already: skip the (slow) regex on the hot path.
   if (!filter_->allow && !filter_->deny) return true;
   if (groups_.find(group) != groups_.end()) return true;
+  // libstdc++'s regex search recurses per character: a huge name could overflow the stack.
+  // Names this long are not real groups; with a filter configured they are not accepted.
+  if (group.size() > max_filtered_group_name) return false;
   if (filter_->allow && !std::regex_search(group.begin(), group.end(), *filter_->allow)) return false;
   if (filter_->deny && std::regex_search(group.begin(), group.end(), *filter_->deny)) return false;
   return true;
@@ -398,10 +405,20 @@ void cluster_state::set_broker_offset(const broker_offset_update& u, timestamp_m
 }
 
 cluster_state::group_state& cluster_state::group_for(std::string_view group, bool* created) {
+  if (last_group_.group && *last_group_.key == group) return *last_group_.group;
   auto it = groups_.find(group);
-  if (it != groups_.end()) return it->second;
-  if (created) *created = true;
-  return groups_.emplace(std::string(group), group_state{}).first->second;
+  if (it == groups_.end()) {
+    if (created) *created = true;
+    it = groups_.emplace(std::string(group), group_state{}).first;
+  }
+  last_group_.key = &it->first;
+  last_group_.group = &it->second;
+  return it->second;
+}
+
+cluster_state::group_map::iterator cluster_state::erase_group(group_map::iterator it) {
+  if (last_group_.group == &it->second) last_group_ = {};
+  return groups_.erase(it);
 }
 
 // Burrow getConsumerPartition: the topic's slice is sized to the partition count the first time
@@ -602,7 +619,7 @@ bool cluster_state::forget_partition(std::string_view group, std::string_view to
   if (!any_left) {
     release_slots(t->second);
     topics.erase(t);
-    if (topics.empty()) groups_.erase(it);
+    if (topics.empty()) erase_group(it);
   }
   return true;
 }
@@ -635,7 +652,7 @@ bool cluster_state::delete_group(std::string_view group) {
   auto it = groups_.find(group);
   if (it == groups_.end()) return false;
   release_group(it->second);
-  groups_.erase(it);
+  erase_group(it);
   return true;
 }
 
@@ -647,7 +664,7 @@ bool cluster_state::delete_group_topic(std::string_view group, std::string_view 
   if (t == topics.end()) return false;
   release_slots(t->second);
   topics.erase(t);
-  if (topics.empty()) groups_.erase(it);
+  if (topics.empty()) erase_group(it);
   return true;
 }
 
@@ -664,7 +681,7 @@ std::vector<std::string> cluster_state::delete_topic(std::string_view topic) {
     release_slots(t->second);
     topics.erase(t);
     // Burrow #426: a group left without topics stayed forever (OK, 0 partitions). Warren removes it.
-    it = topics.empty() ? groups_.erase(it) : std::next(it);
+    it = topics.empty() ? erase_group(it) : std::next(it);
   }
   if (auto b = broker_.find(topic); b != broker_.end()) broker_.erase(b);
   if (auto p = pending_.find(topic); p != pending_.end()) {
@@ -682,7 +699,7 @@ std::vector<std::string> cluster_state::expire(timestamp_ms now) {
     if (threshold > it->second.last_commit) {  // same test as Burrow's lazy purge in FetchConsumer
       removed.push_back(it->first);
       release_group(it->second);
-      it = groups_.erase(it);
+      it = erase_group(it);
     } else {
       ++it;
     }

@@ -311,6 +311,9 @@ class cluster_state {
   const broker_topic* resolvable(std::string_view topic, std::int32_t partition) const;
   std::optional<std::int64_t> latest_broker(const broker_topic& t, std::int32_t partition) const;
   group_state& group_for(std::string_view group, bool* created);
+  using group_map = std::unordered_map<std::string, group_state, string_hash, std::equal_to<>>;
+  /// Erases a group and forgets it in the group_for cache; returns the next iterator.
+  group_map::iterator erase_group(group_map::iterator it);
   partition_slot& slot_for(group_state& g, std::string_view topic, std::int32_t partition,
                            std::int32_t partition_count);
   commit_outcome apply_commit(std::string_view group, std::string_view topic, std::int32_t partition,
@@ -324,7 +327,22 @@ class cluster_state {
 
   storage_options options_;
   std::unique_ptr<group_filter> filter_;
-  std::unordered_map<std::string, group_state, string_hash, std::equal_to<>> groups_;
+  group_map groups_;
+  // group_for cache: commits of one group arrive in runs, so the last group found is remembered
+  // (nodes of an unordered_map stay put on rehash and on move). Reset by erase_group; a moved-from
+  // state forgets it.
+  struct group_cache {
+    const std::string* key = nullptr;
+    group_state* group = nullptr;
+    group_cache() = default;
+    group_cache(group_cache&& o) noexcept : key(std::exchange(o.key, nullptr)), group(std::exchange(o.group, nullptr)) {}
+    group_cache& operator=(group_cache&& o) noexcept {
+      key = std::exchange(o.key, nullptr);
+      group = std::exchange(o.group, nullptr);
+      return *this;
+    }
+  };
+  group_cache last_group_;
   std::map<std::string, broker_topic, std::less<>> broker_;
   std::unordered_map<std::string, std::deque<pending_entry>, string_hash, std::equal_to<>> pending_;
   std::size_t pending_total_ = 0;

@@ -43,6 +43,7 @@ struct offset_store::impl {
     ++stats.batches;
     const timestamp_ms now{wall_now_ms()};
     std::set<std::string> changed, removed;
+    std::string_view last_changed;  // the group most recently inserted into `changed` by a commit
     std::vector<std::string> resolved;
     for (const auto& cmd : b.commands) {
       std::visit(
@@ -55,7 +56,12 @@ struct offset_store::impl {
                     now);
                 if (group_changed(outcome)) {
                   ++stats.commits_stored;
-                  changed.insert(c.group);
+                  // A group's commits arrive in runs (one OffsetCommit request covers many
+                  // partitions): skip the set lookup while the group repeats.
+                  if (last_changed != c.group) {
+                    changed.insert(c.group);
+                    last_changed = c.group;
+                  }
                 } else if (outcome == commit_outcome::held) {
                   ++stats.commits_held;
                 } else {

@@ -106,7 +106,7 @@ struct connection {
 
   task<void> reader(ws_client& c) {
     const std::size_t soft_max = hub.options().limits.max_frame_bytes;
-    std::array<char, 16 * 1024> chunk;
+    std::array<char, 4 * 1024> chunk;  // in every session frame: kept small
     std::string message;
     for (;;) {
       message.clear();
