@@ -27,12 +27,16 @@ struct status_probe {
   std::string group;
   boost::json::value last;
   // Waits until the group's status and partition 0's status are as expected.
-  bool wait(const std::string& group_status, const std::string& partition_status, std::chrono::milliseconds d) {
+  // `lag` >= 0 also waits for partition 0's current lag (statuses can settle before the last
+  // broker poll has seen every produced message).
+  bool wait(const std::string& group_status, const std::string& partition_status, std::chrono::milliseconds d,
+            std::int64_t lag = -1) {
     return poll_until(
         [&] {
           last = parse_json(w.get("/v3/kafka/local/consumer/" + group + "/lag").body);
           return str(at(last, {"status", "status"})) == group_status &&
-                 str(at(last, {"status", "partitions", 0, "status"})) == partition_status;
+                 str(at(last, {"status", "partitions", 0, "status"})) == partition_status &&
+                 (lag < 0 || num(at(last, {"status", "partitions", 0, "current_lag"})) == lag);
         },
         d, 200ms);
   }
@@ -74,7 +78,7 @@ BOOST_AUTO_TEST_CASE(caught_up_group_is_ok_then_stop_when_its_consumer_dies) {
     BOOST_TEST(at(st, {"status", "partitions"}).as_array().empty(), st);
   }  // the consumer dies
   p.produce("payments", 0, 25);  // producers continue
-  BOOST_TEST(probe.wait("ERR", "STOP", 60s), probe.last);
+  BOOST_TEST(probe.wait("ERR", "STOP", 60s, 25), probe.last);
   BOOST_TEST(num(at(probe.last, {"status", "partitions", 0, "current_lag"})) == 25);
   auto st = parse_json(w.get("/v3/kafka/local/consumer/ledger/status").body);
   BOOST_TEST(str(at(st, {"status", "partitions", 0, "status"})) == "STOP", st);
@@ -88,7 +92,7 @@ BOOST_AUTO_TEST_CASE(committing_the_same_offset_with_lag_is_stall) {
   warren_process w(fast_config(kafka.bootstrap()));
   consumer_member m(kafka.bootstrap(), {.group = "stuck", .topics = {"audit"}, .fixed_commit_offset = 10});
   status_probe probe{w, "stuck", {}};
-  BOOST_TEST(probe.wait("ERR", "STALL", 60s), probe.last);
+  BOOST_TEST(probe.wait("ERR", "STALL", 60s, 90), probe.last);
   BOOST_TEST(num(at(probe.last, {"status", "partitions", 0, "end", "offset"})) == 10);
   BOOST_TEST(num(at(probe.last, {"status", "partitions", 0, "current_lag"})) == 90);
 }
