@@ -52,6 +52,9 @@ struct server::impl {
         log_warn("http", "accept failed on ", options.name, ": ", ec.message());
         continue;
       }
+      // Responses are written whole: no Nagle delay waiting for an ACK of the previous segment.
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       asio::co_spawn(ex, session(std::move(socket)), [](std::exception_ptr e) {
         if (!e) return;
         try {
