@@ -18,7 +18,9 @@
 
 #include "service/offsets/encode.hpp"
 #include "tests/integration/openapi_check.hpp"
+#include "service/core/clock.hpp"
 #include "tests/support/json_helpers.hpp"
+#include "tests/support/offsets_records.hpp"
 #include "tests/support/kafka_harness.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/poll_until.hpp"
@@ -38,29 +40,11 @@ constexpr const char* odd_group = "team/a b%c";       // needs percent-encoding 
 constexpr const char* odd_group_path = "team%2Fa%20b%25c";
 constexpr const char* catch_all_body = "{\"error\":true,\"message\":\"invalid request type\",\"result\":{}}\n";
 
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string bytes(const wo::byte_buffer& b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
-
-raw_record to_raw(const wo::encoded_record& e) {
-  return raw_record{bytes(e.key), e.value ? std::optional<std::string>(bytes(*e.value)) : std::nullopt};
-}
+std::int64_t wall_ms() { return warren::wall_now_ms(); }
 
 raw_record commit(const std::string& group, const std::string& topic, int partition, std::int64_t offset,
                   std::int64_t ts) {
-  wo::offset_commit c;
-  c.group = group;
-  c.topic = topic;
-  c.partition = partition;
-  c.offset = offset;
-  c.leader_epoch = 0;
-  c.commit_timestamp = ts;
-  c.key_version = wo::key_offset_commit;
-  c.value_version = 3;
-  return to_raw(wo::encode(c));
+  return commit_record(group, topic, partition, offset, ts);
 }
 
 // A classic group's metadata: one member owning orders/0 (so owner and client_id are filled there).

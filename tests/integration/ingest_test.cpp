@@ -7,6 +7,7 @@
 #include "service/core/clock.hpp"
 #include "service/offsets/encode.hpp"
 #include "tests/support/json_helpers.hpp"
+#include "tests/support/offsets_records.hpp"
 #include "tests/support/kafka_harness.hpp"
 #include "tests/support/poll_until.hpp"
 #include "tests/support/test_clients.hpp"
@@ -24,21 +25,6 @@ std::int64_t newest_commit(const boost::json::value& detail, const char* topic, 
   return num(at(offsets.as_array().back(), {"offset"}));
 }
 
-// A hand-made offset commit (key v1, value v3) as the raw record a broker would hold.
-raw_record commit_record(const std::string& group, const std::string& topic, int partition, std::int64_t offset) {
-  warren::offsets::offset_commit c;
-  c.group = group;
-  c.topic = topic;
-  c.partition = partition;
-  c.offset = offset;
-  c.commit_timestamp = warren::wall_now_ms();
-  c.value_version = 3;
-  auto e = warren::offsets::encode(c);
-  raw_record r;
-  r.key = std::string(reinterpret_cast<const char*>(e.key.data()), e.key.size());
-  r.value = std::string(reinterpret_cast<const char*>(e.value->data()), e.value->size());
-  return r;
-}
 
 bool has_group(const warren_process& w, const std::string& cluster, const std::string& group) {
   return contains_string(at(parse_json(w.get("/v3/kafka/" + cluster + "/consumer").body), {"consumers"}), group);
@@ -230,7 +216,7 @@ BOOST_AUTO_TEST_CASE(start_latest_reaper_and_group_filters) {
   kafka.create_topic("offsets", 2);
   producer(kafka.bootstrap()).produce("data", 0, 10);
   raw_producer raw(kafka.bootstrap());
-  raw.send("offsets", 0, commit_record("before-start", "data", 0, 3));
+  raw.send("offsets", 0, commit_record("before-start", "data", 0, 3, warren::wall_now_ms()));
 
   // start-latest: history is skipped; the denylist drops matching groups; the reaper removes
   // groups the cluster does not know (these hand-made ones) every second.
@@ -240,8 +226,8 @@ BOOST_AUTO_TEST_CASE(start_latest_reaper_and_group_filters) {
         "\"]\noffsets-topic = \"offsets\"\nstart-latest = true\ngroup-denylist = \"^ignored-\"\n";
   warren_process w(cfg);
   BOOST_REQUIRE(poll_until([&] { return w.get("/burrow/admin/ready").body == "READY"; }, 60s));
-  raw.send("offsets", 1, commit_record("after-start", "data", 0, 7));
-  raw.send("offsets", 1, commit_record("ignored-group", "data", 0, 7));
+  raw.send("offsets", 1, commit_record("after-start", "data", 0, 7, warren::wall_now_ms()));
+  raw.send("offsets", 1, commit_record("ignored-group", "data", 0, 7, warren::wall_now_ms()));
   BOOST_TEST(poll_until([&] { return has_group(w, "local", "after-start"); }, 30s));
   BOOST_TEST(!has_group(w, "local", "before-start"));
   BOOST_TEST(!has_group(w, "local", "ignored-group"));

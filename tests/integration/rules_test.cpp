@@ -16,7 +16,9 @@
 #include <sstream>
 
 #include "service/offsets/encode.hpp"
+#include "service/core/clock.hpp"
 #include "tests/support/json_helpers.hpp"
+#include "tests/support/offsets_records.hpp"
 #include "tests/support/kafka_harness.hpp"
 #include "tests/support/poll_until.hpp"
 #include "tests/support/test_clients.hpp"
@@ -32,30 +34,12 @@ namespace {
 constexpr const char* offsets_topic = "commit-log";
 constexpr std::int64_t second = 1000;
 
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string bytes(const wo::byte_buffer& b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
-
-raw_record to_raw(const wo::encoded_record& e) {
-  return raw_record{bytes(e.key), e.value ? std::optional<std::string>(bytes(*e.value)) : std::nullopt};
-}
+std::int64_t wall_ms() { return warren::wall_now_ms(); }
 
 // An offset commit as Kafka 2.1+ writes it: key v1, value v3.
 raw_record commit(const std::string& group, const std::string& topic, int partition, std::int64_t offset,
                   std::int64_t timestamp_ms) {
-  wo::offset_commit c;
-  c.group = group;
-  c.topic = topic;
-  c.partition = partition;
-  c.offset = offset;
-  c.leader_epoch = 0;
-  c.commit_timestamp = timestamp_ms;
-  c.key_version = wo::key_offset_commit;
-  c.value_version = 3;
-  return to_raw(wo::encode(c));
+  return commit_record(group, topic, partition, offset, timestamp_ms);
 }
 
 // Five commits of `offsets` on one partition whose timestamps spread evenly from `first` to `last`.
@@ -341,7 +325,7 @@ BOOST_AUTO_TEST_CASE(corrupt_and_unknown_records_are_counted_and_skipped) {
   auto& w = *env->strict;
   std::vector<raw_record> r;
   // A v1 commit key with a value cut short after its version: truncated.
-  r.push_back({bytes(wo::encode_offset_commit_key("g-junk", "data", 0)), std::string("\x00\x03\x00", 3)});
+  r.push_back({to_bytes(wo::encode_offset_commit_key("g-junk", "data", 0)), std::string("\x00\x03\x00", 3)});
   // Record type 99: not defined by Kafka.
   r.push_back({std::string("\x00\x63\x00\x01x", 5), std::string("\x00\x00", 2)});
   // Record type 5 (a KIP-848 consumer-group record): known, not used by Warren.
