@@ -170,7 +170,10 @@ cluster_poller::cluster_poller(asio::any_io_executor ex, blocking_pool& pool, co
 cluster_poller::~cluster_poller() = default;
 
 void cluster_poller::start() {
-  asio::co_spawn(impl_->ex, impl_->run(), [](std::exception_ptr) {});
+  // run() catches and logs std::exception itself; anything else still gets a line.
+  asio::co_spawn(impl_->ex, impl_->run(), [](std::exception_ptr e) {
+    if (e) log_error("cluster", "actor ended with an unexpected exception");
+  });
 }
 
 task<void> cluster_poller::stop() {

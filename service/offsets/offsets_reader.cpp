@@ -252,7 +252,10 @@ offsets_reader::offsets_reader(asio::any_io_executor ex, blocking_pool& pool, co
 offsets_reader::~offsets_reader() = default;
 
 void offsets_reader::start() {
-  asio::co_spawn(impl_->ex, impl_->run(), [](std::exception_ptr) {});
+  // run() catches and logs std::exception itself; anything else still gets a line.
+  asio::co_spawn(impl_->ex, impl_->run(), [](std::exception_ptr e) {
+    if (e) log_error("offsets", "actor ended with an unexpected exception");
+  });
 }
 
 task<void> offsets_reader::stop() {
