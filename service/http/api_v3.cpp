@@ -1,74 +1,22 @@
 #include "service/http/api_v3.hpp"
 
 #include <boost/json.hpp>
+#include <algorithm>
+#include <concepts>
 
 #include "service/config/config.hpp"
 #include "service/core/clock.hpp"
-#include "service/evaluator/group_evaluator.hpp"
-#include "service/evaluator/status_json.hpp"
-#include "service/storage/offset_store.hpp"
 #include "service/core/log.hpp"
+#include "service/evaluator/group_evaluator.hpp"
+#include "service/http/burrow_json.hpp"
 #include "service/http/json_error.hpp"
 #include "service/http/router.hpp"
+#include "service/storage/offset_store.hpp"
 
 namespace warren::http {
 namespace json = boost::json;
 
 namespace {
-enum route_id : int {
-  r_admin,
-  r_ready,
-  r_metrics,
-  r_clusters,
-  r_cluster,
-  r_topics,
-  r_topic,
-  r_topic_consumers,
-  r_consumers,
-  r_consumer,
-  r_consumer_status,
-  r_consumer_lag,
-  r_consumer_delete,
-  r_consumer_topic_delete,
-  r_config,
-  r_config_list,
-  r_config_storage,
-  r_config_evaluator,
-  r_config_cluster,
-  r_config_consumer,
-  r_config_notifier,
-  r_loglevel_get,
-  r_loglevel_set,
-};
-
-std::vector<route_def> routes() {
-  return {
-      {r_admin, "GET", "/burrow/admin"},
-      {r_ready, "GET", "/burrow/admin/ready"},
-      {r_metrics, "GET", "/metrics"},
-      {r_clusters, "GET", "/v3/kafka"},
-      {r_cluster, "GET", "/v3/kafka/:cluster"},
-      {r_topics, "GET", "/v3/kafka/:cluster/topic"},
-      {r_topic, "GET", "/v3/kafka/:cluster/topic/:topic"},
-      {r_topic_consumers, "GET", "/v3/kafka/:cluster/topic/:topic/consumers"},
-      {r_consumers, "GET", "/v3/kafka/:cluster/consumer"},
-      {r_consumer, "GET", "/v3/kafka/:cluster/consumer/:consumer"},
-      {r_consumer_status, "GET", "/v3/kafka/:cluster/consumer/:consumer/status"},
-      {r_consumer_lag, "GET", "/v3/kafka/:cluster/consumer/:consumer/lag"},
-      {r_consumer_delete, "DELETE", "/v3/kafka/:cluster/consumer/:consumer"},
-      {r_consumer_topic_delete, "DELETE", "/v3/kafka/:cluster/consumer/:consumer/topic/:topic"},
-      {r_config, "GET", "/v3/config"},
-      {r_config_list, "GET", "/v3/config/:coordinator"},
-      {r_config_storage, "GET", "/v3/config/storage/:name"},
-      {r_config_evaluator, "GET", "/v3/config/evaluator/:name"},
-      {r_config_cluster, "GET", "/v3/config/cluster/:name"},
-      {r_config_consumer, "GET", "/v3/config/consumer/:name"},
-      {r_config_notifier, "GET", "/v3/config/notifier/:name"},
-      {r_loglevel_get, "GET", "/v3/admin/loglevel"},
-      {r_loglevel_set, "POST", "/v3/admin/loglevel"},
-  };
-}
-
 json::array strings(const std::vector<std::string>& v) {
   json::array a;
   for (const auto& s : v) a.emplace_back(s);
@@ -80,27 +28,234 @@ json::array names(const Map& m) {
   for (const auto& [k, v] : m) a.emplace_back(k);
   return a;
 }
+
+// Burrow's configMain reads zookeeper.* through viper at request time. Its zookeeper coordinator
+// (which sets the defaults timeout 6 and root-path "/burrow") is configured only when a notifier
+// is (reference §a), so without notifiers a key the file does not set renders as Go's zero value.
+// `servers` comes from viper.GetStringSlice: a nil slice, rendered null, whenever it is empty.
+json::value zookeeper_json(const config& cfg) {
+  const auto& z = cfg.zookeeper;
+  const zookeeper_options defaults;
+  const bool coordinator_configured = !cfg.notifiers.empty();
+  json::object o;
+  if (z.servers.empty()) o["servers"] = nullptr;
+  else o["servers"] = strings(z.servers);
+  // The loader keeps no "was set" flag: a value equal to the default is taken as not set.
+  const bool timeout_set = coordinator_configured || z.timeout != defaults.timeout;
+  const bool root_set = coordinator_configured || z.root_path != defaults.root_path;
+  o["timeout"] = timeout_set ? z.timeout.count() : 0;
+  o["root-path"] = root_set ? z.root_path : std::string();
+  return o;
+}
+
+// HTTP DELETE hands its batch to the store's mailbox without waiting (never the store's mutating
+// functions). Until offset_store::try_send exists, the batch is applied directly.
+template <class Store>
+bool submit(Store& store, store_cmd::batch batch) {
+  if constexpr (requires { { store.try_send(std::move(batch)) } -> std::convertible_to<bool>; }) {
+    return store.try_send(std::move(batch));
+  } else {
+    store.apply(batch);
+    return true;
+  }
+}
+
+json::object freshness_json(const cluster_freshness& f) {
+  return {{"stale", f.stale}, {"as_of", f.as_of_ms}, {"reason", f.reason}};
+}
+
+// Whole percent of the replay done: 100 only once caught up.
+std::int64_t replay_percent(const cluster_health& h) {
+  if (h.offsets_caught_up) return 100;
+  if (h.replay_target <= 0) return 0;
+  const auto pos = std::clamp<std::int64_t>(h.replay_position, 0, h.replay_target);
+  return std::min<std::int64_t>(99, pos * 100 / h.replay_target);
+}
 }  // namespace
 
-struct api_v3::impl {
-  explicit impl(api_context c) : ctx(std::move(c)), defs(routes()), table(defs) {}
-  api_context ctx;
-  std::vector<route_def> defs;
-  router table;
+std::string_view to_string(health_verdict v) {
+  switch (v) {
+    case health_verdict::ok: return "ok";
+    case health_verdict::degraded: return "degraded";
+    case health_verdict::down: return "down";
+  }
+  return "down";
+}
 
-  json::object envelope(std::string_view message, const request& req) const {
+health_report evaluate_health(const std::vector<std::pair<std::string, cluster_health>>& clusters,
+                              const std::vector<actor_health>& actors) {
+  health_report r;
+  auto raise = [&](health_verdict v, std::string why) {
+    if (static_cast<int>(v) > static_cast<int>(r.verdict)) r.verdict = v;
+    r.reasons.push_back(std::move(why));
+  };
+  for (const auto& [name, h] : clusters) {
+    if (!h.reachable) {
+      raise(health_verdict::down, "cluster " + name + " unreachable" + (h.last_error.empty() ? "" : ": " + h.last_error));
+    } else if (!h.offsets_caught_up) {
+      raise(health_verdict::degraded, "cluster " + name + " offsets replay in progress (" +
+                                          std::to_string(replay_percent(h)) + "%)");
+    } else if (h.freshness.stale) {
+      raise(health_verdict::degraded,
+            "cluster " + name + " stale" + (h.freshness.reason.empty() ? "" : ": " + h.freshness.reason));
+    }
+  }
+  for (const auto& a : actors) {
+    if (a.up) continue;
+    std::string who = a.actor + (a.cluster.empty() ? "" : "/" + a.cluster);
+    raise(health_verdict::down, "actor " + who + " down" + (a.last_error.empty() ? "" : ": " + a.last_error));
+  }
+  return r;
+}
+
+struct api_v3::impl {
+  /// One request being answered: the HTTP values, the decoded path parameters, and `url`, the
+  /// decoded path that Burrow echoes as `request.url` (Go's r.URL.Path).
+  struct call {
+    const request& http;
+    const std::vector<std::string>& params;
+    std::string url;
+  };
+  using handler = response (*)(impl&, const call&);
+  struct route {
+    std::string_view method;
+    std::string_view pattern;
+    handler handle;
+    bool cors = true;        ///< Burrow sets CORS on JSON and admin answers, not on /metrics
+    bool test_only = false;  ///< registered only when ctx.inject_fault is set
+  };
+
+  // THE route table: every Burrow v3 route plus Warren's, each with its handler.
+  static const std::vector<route>& routes() {
+    static const std::vector<route> table{
+        {"GET", "/burrow/admin", [](impl& s, const call& c) { return s.admin(c); }},
+        {"GET", "/burrow/admin/ready", [](impl& s, const call& c) { return s.admin_ready(c); }},
+        {"GET", "/metrics", [](impl& s, const call& c) { return s.metrics(c); }, false},
+        {"GET", "/v3/health", [](impl& s, const call& c) { return s.health(c); }},
+        {"GET", "/v3/kafka", [](impl& s, const call& c) { return s.clusters(c); }},
+        {"GET", "/v3/kafka/:cluster", [](impl& s, const call& c) { return s.cluster_detail(c.params[0], c); }},
+        {"GET", "/v3/kafka/:cluster/topic", [](impl& s, const call& c) { return s.topics(c.params[0], c); }},
+        {"GET", "/v3/kafka/:cluster/topic/:topic",
+         [](impl& s, const call& c) { return s.topic(c.params[0], c.params[1], c); }},
+        {"GET", "/v3/kafka/:cluster/topic/:topic/consumers",
+         [](impl& s, const call& c) { return s.topic_consumers(c.params[0], c.params[1], c); }},
+        {"GET", "/v3/kafka/:cluster/consumer", [](impl& s, const call& c) { return s.consumers(c.params[0], c); }},
+        {"GET", "/v3/kafka/:cluster/consumer/:consumer",
+         [](impl& s, const call& c) { return s.consumer(c.params[0], c.params[1], c); }},
+        {"GET", "/v3/kafka/:cluster/consumer/:consumer/status",
+         [](impl& s, const call& c) { return s.consumer_status(c.params[0], c.params[1], false, c); }},
+        {"GET", "/v3/kafka/:cluster/consumer/:consumer/lag",
+         [](impl& s, const call& c) { return s.consumer_status(c.params[0], c.params[1], true, c); }},
+        {"DELETE", "/v3/kafka/:cluster/consumer/:consumer",
+         [](impl& s, const call& c) { return s.consumer_delete(c.params[0], c.params[1], {}, c); }},
+        {"DELETE", "/v3/kafka/:cluster/consumer/:consumer/topic/:topic",
+         [](impl& s, const call& c) { return s.consumer_delete(c.params[0], c.params[1], c.params[2], c); }},
+        {"GET", "/v3/config", [](impl& s, const call& c) { return s.config_main(c); }},
+        {"GET", "/v3/config/:coordinator", [](impl& s, const call& c) { return s.config_list(c.params[0], c); }},
+        {"GET", "/v3/config/storage/:name", [](impl& s, const call& c) { return s.config_storage(c.params[0], c); }},
+        {"GET", "/v3/config/evaluator/:name",
+         [](impl& s, const call& c) { return s.config_evaluator(c.params[0], c); }},
+        {"GET", "/v3/config/cluster/:name", [](impl& s, const call& c) { return s.cluster_detail(c.params[0], c); }},
+        {"GET", "/v3/config/consumer/:name", [](impl& s, const call& c) { return s.config_consumer(c.params[0], c); }},
+        {"GET", "/v3/config/notifier/:name", [](impl& s, const call& c) { return s.config_notifier(c.params[0], c); }},
+        {"GET", "/v3/admin/loglevel", [](impl& s, const call& c) { return s.loglevel_get(c); }},
+        {"POST", "/v3/admin/loglevel", [](impl& s, const call& c) { return s.loglevel_set(c); }},
+        {"POST", "/v3/admin/fault/:actor/:cluster",
+         [](impl& s, const call& c) { return s.inject_fault(c.params[0], c.params[1], c); }, true, true},
+    };
+    return table;
+  }
+
+  explicit impl(api_context c) : ctx(std::move(c)), table(route_defs(ctx)) {}
+  api_context ctx;
+  router table;  // route ids are indexes into routes()
+
+  static std::vector<route_def> route_defs(const api_context& ctx) {
+    std::vector<route_def> defs;
+    const auto& all = routes();
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (!all[i].test_only || ctx.inject_fault)
+        defs.push_back({static_cast<int>(i), all[i].method, all[i].pattern});
+    return defs;
+  }
+
+  json::object envelope(std::string_view message, const call& c) const {
     json::object o;
     o["error"] = false;
     o["message"] = message;
-    o["request"] = {{"url", req.path}, {"host", ctx.hostname}};
+    o["request"] = {{"url", c.url}, {"host", ctx.hostname}};
     return o;
   }
-  response ok(json::object body) const {
-    response r{200, "application/json", json::serialize(body), {}};
-    return r;
+  response ok(json::object body) const { return response{200, "application/json", json::serialize(body), {}}; }
+  response error(unsigned status, std::string_view message, const call& c) const {
+    return json_error(status, message, c.url, ctx.hostname);
   }
-  response error(unsigned status, std::string_view message, const request& req) const {
-    return json_error(status, message, req.path, ctx.hostname);
+
+  // Burrow writes the admin bodies without a Content-Type; Go's net/http sniffs them as this.
+  static constexpr const char* admin_text = "text/plain; charset=utf-8";
+
+  response admin(const call&) const { return response{200, admin_text, "GOOD", {}}; }
+  response admin_ready(const call&) const {
+    if (!ctx.ready || ctx.ready()) return response{200, admin_text, "READY", {}};
+    return response{503, admin_text, "STARTING", {}};
+  }
+  response metrics(const call&) const {
+    return response{200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics ? ctx.metrics() : "", {}};
+  }
+  response clusters(const call& c) const {
+    auto o = envelope("cluster list returned", c);
+    o["clusters"] = names(ctx.cfg->clusters);
+    return ok(std::move(o));
+  }
+  response loglevel_get(const call& c) const {
+    auto o = envelope("log level returned", c);
+    o["level"] = to_string(current_log_level());
+    return ok(std::move(o));
+  }
+
+  cluster_health health_of(const std::string& cluster) const {
+    return ctx.health ? ctx.health(cluster) : cluster_health{};
+  }
+  /// The freshness every status answer about `cluster` carries; fresh for unconfigured clusters.
+  cluster_freshness freshness_of(const std::string& cluster) const {
+    if (!ctx.health || !ctx.cfg->clusters.contains(cluster)) return {};
+    return ctx.health(cluster).freshness;
+  }
+
+  response health(const call& c) const {
+    std::vector<std::pair<std::string, cluster_health>> clusters;
+    for (const auto& [name, module] : ctx.cfg->clusters) clusters.emplace_back(name, health_of(name));
+    const auto actors = ctx.actors ? ctx.actors() : std::vector<actor_health>{};
+    const auto report = evaluate_health(clusters, actors);
+    auto o = envelope("health returned", c);
+    o["status"] = to_string(report.verdict);
+    o["reasons"] = strings(report.reasons);
+    o["version"] = WARREN_VERSION;
+    o["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - ctx.started)
+                        .count();
+    json::object cl;
+    for (const auto& [name, h] : clusters) {
+      cl[name] = {{"reachable", h.reachable},
+                  {"last_error", h.last_error},
+                  {"down_since", h.down_since},
+                  {"offsets_caught_up", h.offsets_caught_up},
+                  {"replay_position", h.replay_position},
+                  {"replay_target", h.replay_target},
+                  {"replay_percent", replay_percent(h)},
+                  {"freshness", freshness_json(h.freshness)}};
+    }
+    o["clusters"] = std::move(cl);
+    json::array ac;
+    for (const auto& a : actors)
+      ac.push_back(json::object{{"actor", a.actor},
+                                {"cluster", a.cluster},
+                                {"up", a.up},
+                                {"restarts", a.restarts},
+                                {"last_error", a.last_error},
+                                {"last_failure", a.last_failure_ms}});
+    o["actors"] = std::move(ac);
+    const unsigned status = report.verdict == health_verdict::ok ? 200u : 503u;
+    return response{status, "application/json", json::serialize(o), {}};
   }
 
   json::value client_profile_json(const std::string& name) const {
@@ -127,7 +282,7 @@ struct api_v3::impl {
     return o;
   }
 
-  response cluster_detail(const std::string& name, const request& req) const {
+  response cluster_detail(const std::string& name, const call& req) const {
     auto it = ctx.cfg->clusters.find(name);
     if (it == ctx.cfg->clusters.end()) return error(404, "cluster module not found", req);
     const auto& c = it->second;
@@ -148,7 +303,7 @@ struct api_v3::impl {
     return ok(std::move(o));
   }
 
-  response config_main(const request& req) const {
+  response config_main(const call& req) const {
     const auto& cfg = *ctx.cfg;
     auto o = envelope("main config returned", req);
     o["general"] = {{"pidfile", cfg.general.pidfile},
@@ -161,9 +316,7 @@ struct api_v3::impl {
                     {"use-local-time", cfg.logging.use_localtime},
                     {"use-compression", cfg.logging.use_compression},
                     {"level", cfg.logging.level}};
-    o["zookeeper"] = {{"servers", strings(cfg.zookeeper.servers)},
-                      {"timeout", cfg.zookeeper.timeout.count()},
-                      {"root-path", cfg.zookeeper.root_path}};
+    o["zookeeper"] = zookeeper_json(cfg);
     json::object servers;
     for (const auto& [name, h] : cfg.httpservers)
       servers[name] = {{"address", h.address}, {"tls", h.tls}, {"timeout", h.timeout.count()}};
@@ -171,7 +324,7 @@ struct api_v3::impl {
     return ok(std::move(o));
   }
 
-  response config_list(const std::string& coordinator, const request& req) const {
+  response config_list(const std::string& coordinator, const call& req) const {
     const auto& cfg = *ctx.cfg;
     json::array modules;
     if (coordinator == "storage") modules = names(cfg.storage);
@@ -186,7 +339,7 @@ struct api_v3::impl {
     return ok(std::move(o));
   }
 
-  response config_storage(const std::string& name, const request& req) const {
+  response config_storage(const std::string& name, const call& req) const {
     auto it = ctx.cfg->storage.find(name);
     if (it == ctx.cfg->storage.end()) return error(404, "storage module not found", req);
     const auto& s = it->second;
@@ -199,7 +352,7 @@ struct api_v3::impl {
     return ok(std::move(o));
   }
 
-  response config_evaluator(const std::string& name, const request& req) const {
+  response config_evaluator(const std::string& name, const call& req) const {
     auto it = ctx.cfg->evaluators.find(name);
     if (it == ctx.cfg->evaluators.end()) return error(404, "evaluator module not found", req);
     auto o = envelope("evaluator module detail returned", req);
@@ -207,7 +360,7 @@ struct api_v3::impl {
     return ok(std::move(o));
   }
 
-  response config_consumer(const std::string& name, const request& req) const {
+  response config_consumer(const std::string& name, const call& req) const {
     auto it = ctx.cfg->consumers.find(name);
     if (it == ctx.cfg->consumers.end()) return error(404, "consumer module not found", req);
     const auto& c = it->second;
@@ -225,7 +378,7 @@ struct api_v3::impl {
     return ok(std::move(o));
   }
 
-  response config_notifier(const std::string& name, const request& req) const {
+  response config_notifier(const std::string& name, const call& req) const {
     auto it = ctx.cfg->notifiers.find(name);
     if (it == ctx.cfg->notifiers.end()) return error(404, "notifier module not found", req);
     const auto& n = it->second;
@@ -270,116 +423,140 @@ struct api_v3::impl {
     return ctx.store ? ctx.store->cluster(cluster) : nullptr;
   }
 
-  response topics(const std::string& cluster, const request& req) const {
+  // Groups the detail endpoint answers: the store also lists groups known only from group
+  // metadata (owners, no commit yet) and groups past expire-group awaiting removal, which
+  // view_group (Burrow's lazy-expiry check) reports as not found. List and detail agree.
+  std::vector<std::string> answerable(const cluster_state& st, std::vector<std::string> groups) const {
+    const timestamp_ms now{wall_now_ms()};
+    group_view scratch;
+    std::erase_if(groups, [&](const std::string& g) { return !st.view_group(g, now, scratch); });
+    return groups;
+  }
+
+  response topics(const std::string& cluster, const call& c) const {
     const auto* st = state(cluster);
-    if (!st) return error(404, "cluster not found", req);
-    auto o = envelope("topic list returned", req);
+    if (!st) return error(404, "cluster not found", c);
+    auto o = envelope("topic list returned", c);
     o["topics"] = strings(st->topics());
     return ok(std::move(o));
   }
 
-  response topic(const std::string& cluster, const std::string& name, const request& req) const {
+  response topic(const std::string& cluster, const std::string& name, const call& c) const {
     const auto* st = state(cluster);
     auto offsets = st ? st->topic_offsets(name) : std::nullopt;
-    if (!offsets) return error(404, "cluster or topic not found", req);
-    auto o = envelope("topic offsets returned", req);
+    if (!offsets) return error(404, "cluster or topic not found", c);
+    auto o = envelope("topic offsets returned", c);
     json::array a;
     for (auto v : *offsets) a.emplace_back(v);
     o["offsets"] = std::move(a);
     return ok(std::move(o));
   }
 
-  response topic_consumers(const std::string& cluster, const std::string& name, const request& req) const {
+  response topic_consumers(const std::string& cluster, const std::string& name, const call& c) const {
     const auto* st = state(cluster);
-    if (!st) return error(404, "cluster not found", req);
-    auto o = envelope("consumers of topic returned", req);
-    o["consumers"] = strings(st->groups_of_topic(name));
+    if (!st) return error(404, "cluster not found", c);
+    auto o = envelope("consumers of topic returned", c);
+    o["consumers"] = strings(answerable(*st, st->groups_of_topic(name)));
     return ok(std::move(o));
   }
 
-  response consumers(const std::string& cluster, const request& req) const {
+  response consumers(const std::string& cluster, const call& c) const {
     const auto* st = state(cluster);
-    if (!st) return error(404, "cluster not found", req);
-    auto o = envelope("consumer list returned", req);
-    o["consumers"] = strings(st->groups());
+    if (!st) return error(404, "cluster not found", c);
+    auto o = envelope("consumer list returned", c);
+    o["consumers"] = strings(answerable(*st, st->groups()));
     return ok(std::move(o));
   }
 
-  response consumer(const std::string& cluster, const std::string& group, const request& req) const {
+  response consumer(const std::string& cluster, const std::string& group, const call& c) const {
     const auto* st = state(cluster);
     group_view view;
     if (!st || !st->view_group(group, timestamp_ms{wall_now_ms()}, view))
-      return error(404, "cluster or consumer not found", req);
-    return response{200, "application/json", consumer_detail_response_json(view, req.path, ctx.hostname), {}};
+      return error(404, "cluster or consumer not found", c);
+    return response{200, "application/json",
+                    consumer_detail_response_json(view, c.url, ctx.hostname, freshness_of(cluster)), {}};
   }
 
-  response consumer_status(const std::string& cluster, const std::string& group, bool all,
-                           const request& req) const {
+  response consumer_status(const std::string& cluster, const std::string& group, bool all, const call& c) const {
     const group_status* kept = ctx.evaluator ? ctx.evaluator->status(cluster, group) : nullptr;
+    const auto fresh = freshness_of(cluster);
     if (!kept) {
       // Burrow: unknown or expired group → 404 with a NOTFOUND status and "error": false.
       return response{404, "application/json",
-                      status_response_json(not_found_status(cluster, group), req.path, ctx.hostname), {}};
+                      status_response_json(not_found_status(cluster, group), c.url, ctx.hostname, fresh), {}};
     }
-    auto body = all ? status_response_json(*kept, req.path, ctx.hostname)
-                    : status_response_json(only_problems(*kept), req.path, ctx.hostname);
+    auto body = all ? status_response_json(*kept, c.url, ctx.hostname, fresh)
+                    : status_response_json(only_problems(*kept), c.url, ctx.hostname, fresh);
     return response{200, "application/json", std::move(body), {}};
   }
 
   response consumer_delete(const std::string& cluster, const std::string& group, const std::string& topic_name,
-                           const request& req) const {
-    if (!admin_allowed(req)) return error(401, "admin token required", req);
+                           const call& c) const {
+    if (!admin_allowed(c)) return error(401, "admin token required", c);
     if (ctx.store) {
       store_cmd::batch b{cluster, {}};
-      b.commands.emplace_back(store_cmd::delete_group{group, topic_name});
-      ctx.store->apply(b);
+      // decltype: the command's field types (plain or strong ids) are storage's to choose.
+      using del = store_cmd::delete_group;
+      b.commands.emplace_back(del{decltype(del::group){group}, decltype(del::topic){topic_name}});
+      if (!submit(*ctx.store, std::move(b))) return error(503, "storage busy, retry later", c);
     }
     // Burrow: always 200, even when nothing existed.
-    return ok(envelope("consumer group removed", req));
+    return ok(envelope("consumer group removed", c));
   }
 
-  bool admin_allowed(const request& req) const {
+  bool admin_allowed(const call& c) const {
     const auto& token = ctx.cfg->warren.admin_token;
-    return token.empty() || req.authorization == "Bearer " + token;
+    return token.empty() || c.http.authorization == "Bearer " + token;
   }
 
-  response loglevel_set(const request& req) const {
-    if (!admin_allowed(req)) return error(401, "admin token required", req);
+  response loglevel_set(const call& c) const {
+    if (!admin_allowed(c)) return error(401, "admin token required", c);
     json::error_code ec;
-    auto v = json::parse(req.body, ec);
+    auto v = json::parse(c.http.body, ec);
     if (ec || !v.is_object() || !v.as_object().contains("level") || !v.as_object().at("level").is_string())
-      return error(400, "could not decode message body", req);
+      return error(400, "could not decode message body", c);
     auto level = parse_log_level(std::string_view(v.as_object().at("level").as_string()));
-    if (!level) return error(404, "unknown log level", req);
+    if (!level) return error(404, "unknown log level", c);
     set_log_level(*level);
     log_info("http", "log level set to ", to_string(*level));
-    return ok(envelope("set log level", req));
+    return ok(envelope("set log level", c));
   }
 
-  response not_found(const request&) const {
+  // Test-only (registered when ctx.inject_fault is set). `-` or `_` names no cluster: a
+  // process-wide actor (offset_store, group_evaluator, ws_hub).
+  response inject_fault(const std::string& actor, const std::string& cluster, const call& c) const {
+    if (!admin_allowed(c)) return error(401, "admin token required", c);
+    const std::string target = (cluster == "-" || cluster == "_") ? std::string() : cluster;
+    if (!ctx.inject_fault(actor, target)) return error(404, "unknown actor", c);
+    log_warn("http", "fault injected into ", actor, target.empty() ? "" : "/", target);
+    return ok(envelope("fault injected", c));
+  }
+
+  response not_found() const {
     // Burrow's catch-all: text/plain with this exact JSON-looking body and a newline.
     return response{404, "text/plain; charset=utf-8",
                     "{\"error\":true,\"message\":\"invalid request type\",\"result\":{}}\n", {}};
   }
+  response not_found(const call&) const { return not_found(); }
 
   // Burrow's router redirects a path with a trailing slash to the same route without it (301 for
   // GET, 307 otherwise, query kept); anything else is the catch-all.
   response trailing_slash_redirect(const request& req) const {
-    if (req.path.size() < 2 || req.path.back() != '/') return not_found(req);
+    if (req.path.size() < 2 || req.path.back() != '/') return not_found();
     const std::string trimmed = req.path.substr(0, req.path.size() - 1);
-    if (table.match(req.method, trimmed).kind != match_kind::found) return not_found(req);
+    if (table.match(req.method, trimmed).kind != match_kind::found) return not_found();
     const std::string location = trimmed + req.target.substr(req.path.size());
     response r{req.method == "GET" ? 301u : 307u, "text/html; charset=utf-8", {}, {{"Location", location}}};
     if (req.method == "GET") {
       std::string href;
-      for (char c : location) {
-        switch (c) {
+      for (char ch : location) {
+        switch (ch) {
           case '&': href += "&amp;"; break;
           case '<': href += "&lt;"; break;
           case '>': href += "&gt;"; break;
           case '"': href += "&#34;"; break;
           case '\'': href += "&#39;"; break;
-          default: href += c;
+          default: href += ch;
         }
       }
       r.body = "<a href=\"" + href + "\">Moved Permanently</a>.\n\n";
@@ -387,69 +564,31 @@ struct api_v3::impl {
     return r;
   }
 
-  response dispatch(const route_match& m, const request& req) {
-    switch (m.id) {
-      case r_admin: return response{200, "text/plain", "GOOD", {}};
-      case r_ready:
-        if (!ctx.ready || ctx.ready()) return response{200, "text/plain", "READY", {}};
-        return response{503, "text/plain", "STARTING", {}};
-      case r_metrics:
-        return response{200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics ? ctx.metrics() : "", {}};
-      case r_clusters: {
-        auto o = envelope("cluster list returned", req);
-        o["clusters"] = names(ctx.cfg->clusters);
-        return ok(std::move(o));
-      }
-      case r_cluster: return cluster_detail(m.params[0], req);
-      case r_topics: return topics(m.params[0], req);
-      case r_topic: return topic(m.params[0], m.params[1], req);
-      case r_topic_consumers: return topic_consumers(m.params[0], m.params[1], req);
-      case r_consumers: return consumers(m.params[0], req);
-      case r_consumer: return consumer(m.params[0], m.params[1], req);
-      case r_consumer_status: return consumer_status(m.params[0], m.params[1], false, req);
-      case r_consumer_lag: return consumer_status(m.params[0], m.params[1], true, req);
-      case r_consumer_delete: return consumer_delete(m.params[0], m.params[1], {}, req);
-      case r_consumer_topic_delete: return consumer_delete(m.params[0], m.params[1], m.params[2], req);
-      case r_config: return config_main(req);
-      case r_config_list: return config_list(m.params[0], req);
-      case r_config_storage: return config_storage(m.params[0], req);
-      case r_config_evaluator: return config_evaluator(m.params[0], req);
-      case r_config_cluster: return cluster_detail(m.params[0], req);
-      case r_config_consumer: return config_consumer(m.params[0], req);
-      case r_config_notifier: return config_notifier(m.params[0], req);
-      case r_loglevel_get: {
-        auto o = envelope("log level returned", req);
-        o["level"] = to_string(current_log_level());
-        return ok(std::move(o));
-      }
-      case r_loglevel_set: return loglevel_set(req);
-    }
-    return not_found(req);
-  }
-
   response handle(const request& req) {
     auto m = table.match(req.method, req.path);
+    // Burrow echoes Go's r.URL.Path: the whole path, percent-decoded.
+    const call c{req, m.params, percent_decode(req.path).value_or(req.path)};
     response res;
     std::string route_label = "unmatched";
+    const route* matched = nullptr;
     switch (m.kind) {
       case match_kind::found:
-        for (const auto& d : defs)
-          if (d.id == m.id) route_label = std::string(d.method) + " " + std::string(d.pattern);
-        res = dispatch(m, req);
+        matched = &routes()[static_cast<std::size_t>(m.id)];
+        route_label = std::string(matched->method) + " " + std::string(matched->pattern);
+        res = matched->handle(*this, c);
         break;
       case match_kind::method_not_allowed:
         // Burrow's router (httprouter) answers OPTIONS itself and lists OPTIONS as allowed.
         if (req.method == "OPTIONS") res = response{200, "text/plain; charset=utf-8", "", {}};
-        else res = error(405, "method not allowed", req);
+        else res = error(405, "method not allowed", c);
         res.headers.emplace_back("Allow", m.allow + ", OPTIONS");
         break;
-      case match_kind::bad_path: res = error(400, "malformed percent-encoding in path", req); break;
+      case match_kind::bad_path: res = error(400, "malformed percent-encoding in path", c); break;
       case match_kind::not_found: res = trailing_slash_redirect(req); break;
     }
     // CORS like Burrow: on JSON responses and the admin endpoints, not on /metrics or the catch-all.
     const auto& origin = ctx.cfg->general.access_control_allow_origin;
-    if (!origin.empty() && m.kind == match_kind::found && m.id != r_metrics)
-      res.headers.emplace_back("Access-Control-Allow-Origin", origin);
+    if (!origin.empty() && matched && matched->cors) res.headers.emplace_back("Access-Control-Allow-Origin", origin);
     if (ctx.count_request) ctx.count_request(route_label, res.status);
     return res;
   }

@@ -2,11 +2,14 @@
 // Burrow's HTTP API v3 (plus Warren's additions) as one request → response function. Handlers
 // only read actor state through const queries on the io thread; they never evaluate or block.
 // Beast-free: the server session converts to and from these plain values.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "service/core/health.hpp"
 #include "service/http/types.hpp"
 
 namespace warren {
@@ -24,6 +27,9 @@ struct cluster_health {
   std::string last_error;      ///< the current outage's error
   std::int64_t down_since = 0;  ///< ms; 0 = not down
   bool offsets_caught_up = false;  ///< every offsets reader of the cluster finished its replay
+  std::int64_t replay_position = 0;  ///< summed over the cluster's offsets readers
+  std::int64_t replay_target = 0;
+  cluster_freshness freshness;       ///< rendered as `warren` on status answers while stale
 };
 
 /// What the handlers read. Pointers to actors may be null while a component is not configured.
@@ -36,7 +42,31 @@ struct api_context {
   std::function<std::string()> metrics;    ///< renders /metrics
   std::function<cluster_health(const std::string&)> health;  ///< per cluster
   std::function<void(const std::string& route, unsigned status)> count_request;  ///< metrics hook
+  std::function<std::vector<actor_health>()> actors;  ///< every supervised actor (/v3/health)
+  /// Test-only fault injection (POST /v3/admin/fault/:actor/:cluster), set only when the process
+  /// was started with WARREN_FAULT_INJECTION=1. Returns false when no such actor.
+  /// `cluster` is "" for a process-wide actor (the URL spells it `-` or `_`).
+  std::function<bool(const std::string& actor, const std::string& cluster)> inject_fault;
+  /// Process start, for `uptime_s` in /v3/health.
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
+
+/// /v3/health's verdict (see proto/http/openapi.yaml, HealthResponse):
+/// - down: an actor is down, or a configured cluster is unreachable;
+/// - degraded: nothing is down, but a cluster's data is not fresh (an offsets reader is still
+///   replaying, or the cluster reports itself stale);
+/// - ok: otherwise. ok answers 200, degraded and down 503.
+enum class health_verdict { ok, degraded, down };
+std::string_view to_string(health_verdict v);
+
+struct health_report {
+  health_verdict verdict = health_verdict::ok;
+  std::vector<std::string> reasons;  ///< why not ok, one line per cause, clusters then actors
+};
+
+/// PURE: the verdict for these clusters (name, health) and actors.
+health_report evaluate_health(const std::vector<std::pair<std::string, cluster_health>>& clusters,
+                              const std::vector<actor_health>& actors);
 
 class api_v3 {
  public:

@@ -3,20 +3,28 @@
 // required, messages as constants), and Burrow's quirks are checked by value: `current-lag` versus
 // `current_lag`, the request object, the 404 bodies, NOTFOUND with HTTP 404 and error false, the
 // text/plain catch-all, 405 with Allow, DELETE always 200, the log level endpoints, CORS, the admin
-// token, the body limit and percent-encoded group names.
+// token, the body limit, percent-encoded group names (request.url echoes the decoded path), the
+// admin endpoints' content type, the zookeeper block, /v3/health, and a consumer list that only
+// names groups whose detail answers.
 //
 // With WARREN_CAPTURE_EXAMPLES=DIR set, each endpoint's live body is also written to
 // DIR/http-<name>.json: that is how proto/examples/ is produced (never by hand).
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <optional>
 
+// The encoder moves from service/offsets/ to tests/support/ (in flight): either location builds.
+#if __has_include("tests/support/offsets_encode.hpp")
+#include "tests/support/offsets_encode.hpp"
+#else
 #include "service/offsets/encode.hpp"
+#endif
 #include "tests/integration/openapi_check.hpp"
 #include "service/core/clock.hpp"
 #include "tests/support/json_helpers.hpp"
@@ -38,6 +46,7 @@ namespace {
 constexpr const char* offsets_topic = "shape-offsets";
 constexpr const char* odd_group = "team/a b%c";       // needs percent-encoding in a path
 constexpr const char* odd_group_path = "team%2Fa%20b%25c";
+constexpr const char* owners_only_group = "shape-owners-only";  // group metadata, never a commit
 constexpr const char* catch_all_body = "{\"error\":true,\"message\":\"invalid request type\",\"result\":{}}\n";
 
 std::int64_t wall_ms() { return warren::wall_now_ms(); }
@@ -114,7 +123,7 @@ struct shapes_env {
     p.produce("orders", 1, 5);
     const std::int64_t hour = 3600 * 1000;
     raw_producer raw(kafka.bootstrap());
-    std::vector<raw_record> r{membership("shape-group", t0)};
+    std::vector<raw_record> r{membership("shape-group", t0), membership(owners_only_group, t0)};
     for (int i = 0; i < 5; ++i) r.push_back(commit("shape-group", "orders", 0, 2 * (i + 1), t0 - hour + i * hour / 4));
     r.push_back(commit("shape-stopped", "orders", 0, 3, t0 - 2 * hour));
     r.push_back(commit("shape-stopped", "orders", 0, 4, t0 - 2 * hour + 10000));
@@ -123,9 +132,11 @@ struct shapes_env {
     raw.send(offsets_topic, 0, r);
     const std::string base = cluster_config("local", kafka.bootstrap(), offsets_topic) +
                              "[storage.default]\nintervals = 5\n" + notifiers_toml;
-    w = std::make_unique<warren_process>(base + "\n[warren]\neval-interval = 1\ncoalesce-ms = 50\n");
+    // Two processes side by side: no PID file (the default burrow.pid would collide).
+    w = std::make_unique<warren_process>("[general]\npidfile = \"\"\n\n" + base +
+                                         "\n[warren]\neval-interval = 1\ncoalesce-ms = 50\n");
     locked = std::make_unique<warren_process>(
-        "[general]\naccess-control-allow-origin = \"https://dash.example.com\"\n\n" + base +
+        "[general]\npidfile = \"\"\naccess-control-allow-origin = \"https://dash.example.com\"\n\n" + base +
         "\n[warren]\neval-interval = 1\nadmin-token = \"t0ken\"\n");
     // Everything written above is visible before the shape checks start.
     for (auto* proc : {w.get(), locked.get()}) {
@@ -213,6 +224,7 @@ BOOST_AUTO_TEST_CASE(every_endpoint_answers_as_the_spec_says) {
       {"consumer-status-notfound", "GET", "/v3/kafka/local/consumer/ghost/status", 404, ""},
       {"consumer-lag-notfound", "GET", "/v3/kafka/nope/consumer/ghost/lag", 404, ""},
       {"config", "GET", "/v3/config", 200, ""},
+      {"health", "GET", "/v3/health", 200, ""},
       {"config-storage-list", "GET", "/v3/config/storage", 200, ""},
       {"config-evaluator-list", "GET", "/v3/config/evaluator", 200, ""},
       {"config-cluster-list", "GET", "/v3/config/cluster", 200, ""},
@@ -325,13 +337,71 @@ BOOST_AUTO_TEST_CASE(group_names_with_slash_percent_and_space_are_addressed_perc
     BOOST_TEST(r.status == 200u, suffix << ": " << r.body);
     BOOST_TEST(env->spec.check(r).empty(), joined(env->spec.check(r)));
     auto v = parse_json(r.body);
-    BOOST_TEST(str(at(v, {"request", "url"})) == base + suffix);  // as sent, still encoded
+    // Burrow echoes Go's r.URL.Path: the decoded path.
+    BOOST_TEST(str(at(v, {"request", "url"})) == std::string("/v3/kafka/local/consumer/") + odd_group + suffix);
     if (!suffix.empty()) BOOST_TEST(str(at(v, {"status", "group"})) == odd_group);
   }
   auto topic_consumers = parse_json(w.get("/v3/kafka/local/topic/orders/consumers").body);
   BOOST_TEST(contains_string(at(topic_consumers, {"consumers"}), odd_group));
   // Malformed percent-encoding is a client error, not a lookup of a strange name.
   BOOST_TEST(w.get("/v3/kafka/local/consumer/bad%zzname").status == 400u);
+  // Errors echo the decoded path too.
+  auto missing = call(w, "GET", "/v3/kafka/local/consumer/no%20such%2Fgroup");
+  BOOST_TEST(missing.status == 404u);
+  BOOST_TEST(str(at(parse_json(missing.body), {"request", "url"})) == "/v3/kafka/local/consumer/no such/group");
+}
+
+BOOST_AUTO_TEST_CASE(every_listed_group_answers_its_detail) {
+  auto& w = *env->w;
+  // The owners-only group's metadata was read with the other fixtures (same offsets partition,
+  // earlier records), yet it has no commit: Burrow lists such a group and then answers 404 for
+  // it; Warren lists only groups whose detail answers.
+  const auto consumers = at(parse_json(w.get("/v3/kafka/local/consumer").body), {"consumers"}).as_array();
+  BOOST_TEST(!consumers.empty());
+  for (const auto& g : consumers) {
+    const std::string name(g.as_string());
+    std::string encoded;
+    for (unsigned char ch : name) {
+      static constexpr char hex[] = "0123456789ABCDEF";
+      if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.') encoded += static_cast<char>(ch);
+      else encoded += {'%', hex[ch >> 4], hex[ch & 15]};
+    }
+    BOOST_TEST(w.get("/v3/kafka/local/consumer/" + encoded).status == 200u, name);
+  }
+  BOOST_TEST(!contains_string(at(parse_json(w.get("/v3/kafka/local/consumer").body), {"consumers"}), owners_only_group));
+  BOOST_TEST(!contains_string(at(parse_json(w.get("/v3/kafka/local/topic/orders/consumers").body), {"consumers"}),
+                              owners_only_group));
+  BOOST_TEST(w.get(std::string("/v3/kafka/local/consumer/") + owners_only_group).status == 404u);
+  BOOST_TEST(w.get(std::string("/v3/kafka/local/consumer/") + owners_only_group + "/lag").status == 404u);
+}
+
+BOOST_AUTO_TEST_CASE(admin_endpoints_zookeeper_block_and_health_like_the_reference) {
+  auto& w = *env->w;
+  for (const std::string path : {"/burrow/admin", "/burrow/admin/ready"}) {
+    auto r = call(w, "GET", path);
+    BOOST_TEST(r.status == 200u, path);
+    BOOST_TEST(r.content_type == "text/plain; charset=utf-8", path);
+  }
+  // Notifiers are configured, so Burrow's zookeeper coordinator sets its defaults; no servers is
+  // Go's nil slice.
+  auto cfg = parse_json(w.get("/v3/config").body);
+  BOOST_TEST(json::serialize(at(cfg, {"zookeeper"})) == R"({"servers":null,"timeout":6,"root-path":"/burrow"})");
+  // Everything ingested and the cluster reachable: ok, 200.
+  auto h = call(w, "GET", "/v3/health");
+  BOOST_TEST(h.status == 200u, h.body);
+  BOOST_TEST(env->spec.check(h).empty(), joined(env->spec.check(h)));
+  auto v = parse_json(h.body);
+  BOOST_TEST(str(at(v, {"status"})) == "ok", h.body);
+  BOOST_TEST(at(v, {"clusters", "local", "reachable"}) == json::value(true));
+  BOOST_TEST(at(v, {"clusters", "local", "offsets_caught_up"}) == json::value(true));
+  BOOST_TEST(num(at(v, {"clusters", "local", "replay_percent"})) == 100);
+  // Fresh data: status answers are Burrow's bytes, no `warren` object.
+  BOOST_TEST(!parse_json(w.get("/v3/kafka/local/consumer/shape-group/lag").body).as_object().contains("warren"));
+  BOOST_TEST(!parse_json(w.get("/v3/kafka/local/consumer/shape-group").body).as_object().contains("warren"));
+  // The test-only fault endpoint does not exist without WARREN_FAULT_INJECTION.
+  auto fault = call(w, "POST", "/v3/admin/fault/offsets_reader/local");
+  BOOST_TEST(fault.status == 404u);
+  BOOST_TEST(fault.body == catch_all_body);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_routes_get_the_text_plain_catch_all) {
@@ -466,6 +536,7 @@ BOOST_AUTO_TEST_CASE(spec_checker_rejects_a_wrong_shape) {
   // Every path of the spec is a route Warren serves (none is a catch-all 404).
   for (const auto& p : env->spec.paths()) {
     if (p == "/v3/stream") continue;  // a WebSocket upgrade; a plain GET is the catch-all
+    if (p.rfind("/v3/admin/fault/", 0) == 0) continue;  // test only: exists with WARREN_FAULT_INJECTION
     std::string concrete = p;
     const std::vector<std::pair<std::string, std::string>> params{
         {"{cluster}", "local"}, {"{topic}", "orders"}, {"{group}", "shape-group"}, {"{name}", "default"}};

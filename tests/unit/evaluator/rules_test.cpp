@@ -1,5 +1,4 @@
-// Evaluator rules (reference §d) and their JSON (reference §e).
-#include <boost/json.hpp>
+// Evaluator rules (reference §d). Their JSON is tested in tests/unit/http/burrow_json_test.cpp.
 #include <boost/test/unit_test.hpp>
 
 #include <optional>
@@ -7,7 +6,7 @@
 #include <vector>
 
 #include "service/evaluator/rules.hpp"
-#include "service/evaluator/status_json.hpp"
+#include "service/http/burrow_json.hpp"
 #include "service/storage/model.hpp"
 
 namespace warren {
@@ -317,127 +316,6 @@ BOOST_AUTO_TEST_CASE(not_found_status_matches_burrow) {
   BOOST_TEST(to_json(not_found_status("local", "ghost")) ==
              R"({"cluster":"local","group":"ghost","status":"NOTFOUND","complete":1,"partitions":[],)"
              R"("partition_count":0,"maxlag":null,"totallag":0})");
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
-BOOST_AUTO_TEST_SUITE(evaluator_status_json)
-
-BOOST_AUTO_TEST_CASE(floats_print_like_go_float32) {
-  const std::vector<std::pair<float, std::string>> cases{
-      {1.0f, "1"},          {0.0f, "0"},     {0.5f, "0.5"},      {0.1f, "0.1"},     {1.0f / 3.0f, "0.33333334"},
-      {0.3f, "0.3"},        {2.0f / 3.0f, "0.6666667"},          {1e-7f, "1e-7"},   {0.000001f, "0.000001"},
-      {1.0f / 7.0f, "0.14285715"},
-  };
-  for (const auto& [f, s] : cases) BOOST_TEST(go_float32(f) == s);
-}
-
-BOOST_AUTO_TEST_CASE(strings_are_escaped_like_go) {
-  const std::vector<std::pair<std::string, std::string>> cases{
-      {"plain", R"("plain")"},
-      {"a<b>&c", R"("a\u003cb\u003e\u0026c")"},
-      {"q\"b\\", R"("q\"b\\")"},
-      {"\n\r\t", R"("\n\r\t")"},
-      {std::string("\x01\x1f", 2), R"("\u0001\u001f")"},
-      {"\b\f", R"("\u0008\u000c")"},
-      {"caf\xc3\xa9", "\"caf\xc3\xa9\""},
-      {"\xe2\x80\xa8\xe2\x80\xa9", R"("\u2028\u2029")"},
-      {"bad\xff", R"("bad\ufffd")"},
-      {"\xc0\xaf", R"("\ufffd\ufffd")"},  // overlong
-      {"\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\""},
-  };
-  for (const auto& [in, expected] : cases) {
-    std::string out;
-    append_json_string(out, in);
-    BOOST_TEST(out == expected);
-  }
-}
-
-BOOST_AUTO_TEST_CASE(group_status_json_matches_burrow_example) {
-  // reference §e, GET /v3/kafka/local/consumer/orders-svc/status
-  partition_status p;
-  p.topic = "orders";
-  p.partition = 1;
-  p.owner = "/10.0.3.18";
-  p.client_id = "orders-svc-2";
-  p.status = status_code::stop;
-  p.start = consumer_offset{181000, 7, 1732499400000, 1732499400200, 0};
-  p.end = consumer_offset{182000, 9, 1732499940000, 1732499940150, 250};
-  p.current_lag = 1019;
-  p.complete = 1.0f;
-  group_status g;
-  g.cluster = "local";
-  g.group = "orders-svc";
-  g.status = status_code::err;
-  g.complete = 0.5f;
-  g.partitions = {p};
-  g.partition_count = 2;
-  g.maxlag = p;
-  g.totallag = 1051;
-  const std::string partition_json =
-      R"({"topic":"orders","partition":1,"owner":"/10.0.3.18","client_id":"orders-svc-2","status":"STOP",)"
-      R"("start":{"offset":181000,"timestamp":1732499400000,"observedAt":1732499400200,"lag":0},)"
-      R"("end":{"offset":182000,"timestamp":1732499940000,"observedAt":1732499940150,"lag":250},)"
-      R"("current_lag":1019,"complete":1})";
-  const std::string expected = R"({"cluster":"local","group":"orders-svc","status":"ERR","complete":0.5,)"
-                               R"("partitions":[)" + partition_json + R"(],"partition_count":2,"maxlag":)" +
-                               partition_json + R"(,"totallag":1051})";
-  BOOST_TEST(to_json(p) == partition_json);
-  BOOST_TEST(to_json(g) == expected);
-  const auto body = status_response_json(g, "/v3/kafka/local/consumer/orders-svc/status", "burrow-1");
-  BOOST_TEST(body == R"({"error":false,"message":"consumer status returned","status":)" + expected +
-                         R"(,"request":{"url":"/v3/kafka/local/consumer/orders-svc/status","host":"burrow-1"}})");
-  BOOST_CHECK_NO_THROW(boost::json::parse(body));
-}
-
-BOOST_AUTO_TEST_CASE(partition_without_commits_has_null_start_end) {
-  partition_status p;
-  p.topic = "t";
-  p.status = status_code::ok;
-  BOOST_TEST(to_json(p) == R"({"topic":"t","partition":0,"owner":"","client_id":"","status":"OK",)"
-                           R"("start":null,"end":null,"current_lag":0,"complete":0})");
-}
-
-BOOST_AUTO_TEST_CASE(consumer_detail_json_matches_burrow_example) {
-  // reference §e, GET /v3/kafka/local/consumer/audit: 7 leading nulls, `current-lag` with a hyphen,
-  // `[]` for a never-committed partition.
-  group_view v;
-  v.topics.push_back("orders");
-  add_partition(v, 0, 0, 10,
-                {consumer_offset{182900, 1, 1732500000123, 1732500000456, 120},
-                 consumer_offset{183100, 2, 1732500060120, 1732500060300, 98},
-                 consumer_offset{183390, 3, 1732500120118, 1732500120290, null_lag}},
-                {183422}, 32, "/10.0.3.17", "audit-1");
-  add_partition(v, 0, 1, 0, {}, {}, 0);
-  const std::string topics =
-      R"({"orders":[{"offsets":[null,null,null,null,null,null,null,)"
-      R"({"offset":182900,"timestamp":1732500000123,"observedAt":1732500000456,"lag":120},)"
-      R"({"offset":183100,"timestamp":1732500060120,"observedAt":1732500060300,"lag":98},)"
-      R"({"offset":183390,"timestamp":1732500120118,"observedAt":1732500120290,"lag":null}],)"
-      R"("owner":"/10.0.3.17","client_id":"audit-1","current-lag":32},)"
-      R"({"offsets":[],"owner":"","client_id":"","current-lag":0}]})";
-  BOOST_TEST(consumer_topics_json(v) == topics);
-  const auto body = consumer_detail_response_json(v, "/v3/kafka/local/consumer/audit", "burrow-1");
-  BOOST_TEST(body == R"({"error":false,"message":"consumer detail returned","topics":)" + topics +
-                         R"(,"request":{"url":"/v3/kafka/local/consumer/audit","host":"burrow-1"}})");
-  BOOST_CHECK_NO_THROW(boost::json::parse(body));
-}
-
-BOOST_AUTO_TEST_CASE(consumer_detail_from_model_lists_topics_sorted_with_full_null_ring_for_owner_only) {
-  storage_options so;
-  so.intervals = 3;
-  cluster_state s(so);
-  const timestamp_ms now{1'700'000'000'000};
-  s.set_broker_offset({"zz", partition_id{0}, 1, offset_t{10}}, now);
-  s.set_broker_offset({"aa", partition_id{0}, 1, offset_t{10}}, now);
-  s.add_commit({"g", "zz", partition_id{0}, offset_t{4}, 1, now}, now);
-  s.set_owner({"g", "aa", partition_id{0}, "/h", "c"}, now);
-  group_view v;
-  BOOST_REQUIRE(s.view_group("g", now, v));
-  BOOST_TEST(consumer_topics_json(v) ==
-             R"({"aa":[{"offsets":[null,null,null],"owner":"/h","client_id":"c","current-lag":0}],)"
-             R"("zz":[{"offsets":[null,null,{"offset":4,"timestamp":1700000000000,"observedAt":1700000000000,)"
-             R"("lag":6}],"owner":"","client_id":"","current-lag":6}]})");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
