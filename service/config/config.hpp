@@ -19,9 +19,11 @@ namespace warren {
 
 /// [general]
 struct general_options {
-  /// PID file written at start; Burrow refuses to start if it names a live process.
+  /// PID file written at start (relative to the working directory, as in Burrow) and removed on an
+  /// orderly exit. Start-up fails (exit 1) if it names another live process; a stale one is replaced.
+  /// Empty = no PID file (Warren; Burrow would fail to create "").
   std::string pidfile = "burrow.pid";
-  /// When set, stdout/stderr are redirected to this file. Empty = leave them alone.
+  /// When set, stdout/stderr are redirected (appended) to this file. Empty = leave them alone.
   std::string stdout_logfile;
   /// Value of the Access-Control-Allow-Origin header on JSON responses. Empty = no header.
   std::string access_control_allow_origin;
@@ -29,22 +31,32 @@ struct general_options {
   std::string env_var_prefix = "burrow";
 };
 
-/// [logging]
+/// [logging]. Rotation follows Burrow's lumberjack: backups are named FILE-TIMESTAMP.EXT next to FILE.
 struct logging_options {
   /// Log file. Empty = standard error.
   std::string filename;
   /// One of debug, trace, info, warn, warning, error, panic, fatal (lower-cased by the loader).
   std::string level = "info";
-  /// Rotate the log file at this many megabytes (TOML key `maxsize`).
+  /// Rotate the log file at this many megabytes (TOML key `maxsize`). 0 = 100 (lumberjack's default).
   int maxsize = 100;
-  /// Rotated files kept (TOML key `maxbackups`).
+  /// Warren: rotate at this many bytes instead (TOML key `maxsize-bytes`). 0 = use maxsize.
+  std::int64_t maxsize_bytes = 0;
+  /// Rotated files kept (TOML key `maxbackups`). 0 = keep all (subject to maxage).
   int maxbackups = 10;
-  /// Days a rotated file is kept (TOML key `maxage`).
+  /// Days a rotated file is kept (TOML key `maxage`). 0 = no age limit.
   int maxage = 30;
-  /// Name rotated files with local time instead of UTC.
+  /// Local time instead of UTC in log line timestamps and in backup file names.
   bool use_localtime = false;
-  /// Gzip rotated files.
+  /// Gzip rotated files (FILE-TIMESTAMP.EXT.gz).
   bool use_compression = false;
+  /// Warren: line format, "text" (`time level component: message`) or "json" (one object per line).
+  std::string format = "text";
+
+  /// The rotation size in bytes (maxsize_bytes, else maxsize MB, 0 meaning 100 MB).
+  std::int64_t rotate_bytes() const {
+    if (maxsize_bytes > 0) return maxsize_bytes;
+    return static_cast<std::int64_t>(maxsize > 0 ? maxsize : 100) * 1024 * 1024;
+  }
 };
 
 /// [zookeeper]. Accepted for compatibility; Warren itself needs no ZooKeeper.
@@ -79,8 +91,9 @@ struct sasl_profile {
   std::string name;
   /// PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (upper-cased by the loader; empty in the file = PLAIN).
   std::string mechanism = "PLAIN";
-  /// Burrow/Sarama option (default false there). librdkafka always performs the handshake.
-  bool handshake_first = false;
+  /// Burrow/Sarama option (default false there). librdkafka always sends SaslHandshake first, so
+  /// Warren's default is true and the loader rejects false.
+  bool handshake_first = true;
   /// SASL user name.
   std::string username;
   /// SASL password.
@@ -106,7 +119,9 @@ struct client_profile {
   std::string name;
   /// client.id sent to the brokers.
   std::string client_id = "burrow-lagchecker";
-  /// Kafka protocol version of the cluster, Sarama spelling (`2.8.0`, legacy `0.10.2.0`).
+  /// Kafka protocol version of the cluster, Sarama spelling (`2.8.0`, legacy `0.10.2.0`). Accepted for
+  /// compatibility: librdkafka negotiates protocol versions itself (ApiVersionRequest). Only a version
+  /// below 0.10 is used, as broker.version.fallback with api.version.request=false.
   std::string kafka_version = "2.8.0";
   /// Name of a [tls.NAME] profile; empty = no TLS.
   std::string tls;
@@ -167,6 +182,8 @@ struct consumer_module {
   std::string zookeeper_path;
   /// kafka_zk only: ZooKeeper session timeout.
   std::chrono::seconds zookeeper_timeout{30};
+  /// Warren key `self-report`: produce the synthetic self-monitoring group `burrow-NAME` (Burrow does).
+  bool self_report = true;
 };
 
 /// [storage.NAME]: the offset store. Exactly one; absent = one named "default" with these values.
@@ -175,7 +192,7 @@ struct storage_module {
   std::string name = "default";
   /// Always "inmemory".
   std::string class_name = "inmemory";
-  /// Ring size per partition: the evaluation window, in commits. At least 1.
+  /// Ring size per partition: the evaluation window, in commits. 1..4096 (the store's limit).
   int intervals = 10;
   /// Commits older than this are dropped and groups with no newer commit are purged. At least 1.
   std::chrono::seconds expire_group{604800};
@@ -303,9 +320,10 @@ struct warren_options {
   std::chrono::seconds ready_timeout{0};
 };
 
-/// The whole configuration. After a successful load: storage and evaluators hold exactly one
-/// module, httpservers at least one, client_profiles holds "default", and every name referenced
-/// by a module (cluster, client-profile, tls, sasl, iam) exists.
+/// The whole configuration. After a successful load: clusters holds at least one module (unless
+/// load_options::allow_no_cluster), storage and evaluators exactly one, httpservers at least one,
+/// client_profiles holds "default", and every name referenced by a module (cluster,
+/// client-profile, tls, sasl, iam) exists.
 struct config {
   /// [general]
   general_options general;

@@ -492,10 +492,13 @@ void read_logging(const toml::table& root, config& cfg, error_sink& sink) {
     if (levels.contains(lower(level))) l.level = lower(level);
     else r.error("level", "unknown log level " + in_quotes(level) + " (debug, info, warn, error, panic, fatal)");
     r.read_int("maxsize", l.maxsize, 0, 1'000'000);
+    r.read_int("maxsize-bytes", l.maxsize_bytes, 0, std::int64_t{1} << 50);
     r.read_int("maxbackups", l.maxbackups, 0, 1'000'000);
-    r.read_int("maxage", l.maxage, 0, 1'000'000);
+    r.read_int("maxage", l.maxage, 0, 100'000);
     r.read("use-localtime", l.use_localtime);
     r.read("use-compression", l.use_compression);
+    if (r.read("format", l.format) && l.format != "text" && l.format != "json")
+      r.error("format", "unknown log format " + in_quotes(l.format) + " (\"text\" or \"json\")");
     r.finish();
   }
 }
@@ -522,6 +525,10 @@ void read_profiles(const toml::table& root, config& cfg, error_sink& sink) {
     if (mechanism == "PLAIN" || mechanism == "SCRAM-SHA-256" || mechanism == "SCRAM-SHA-512") p.mechanism = mechanism;
     else r.error("mechanism", "unknown SASL mechanism " + in_quotes(mechanism) + " (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)");
     r.read("handshake-first", p.handshake_first);
+    if (!p.handshake_first)
+      r.error("handshake-first",
+              "false is not supported: librdkafka always sends SaslHandshake first, as every broker with "
+              "PLAIN or SCRAM (Kafka 0.10+) requires; remove the key or set it to true");
     r.read("username", p.username);
     r.read("password", p.password);
     cfg.sasl.emplace(name, std::move(p));
@@ -542,9 +549,11 @@ void read_profiles(const toml::table& root, config& cfg, error_sink& sink) {
     r.read("kafka-version", p.kafka_version);
     // Burrow: an empty kafka-version means Sarama's 0.10.2.0.
     if (p.kafka_version.empty()) p.kafka_version = "0.10.2.0";
-    static const std::regex version(R"(^[0-9]+(\.[0-9]+){1,3}$)");
+    // Sarama's ParseKafkaVersion: X.Y.Z, or 0.X.Y.Z before Kafka 1.0.
+    static const std::regex version(R"(^([0-9]+\.[0-9]+\.[0-9]+|0\.[0-9]+\.[0-9]+\.[0-9]+)$)");
     if (!std::regex_match(p.kafka_version, version))
-      r.error("kafka-version", "not a Kafka version " + in_quotes(p.kafka_version) + " (e.g. \"2.8.0\")");
+      r.error("kafka-version", "not a Kafka version " + in_quotes(p.kafka_version) +
+                                   " (X.Y.Z such as \"2.8.0\", or 0.X.Y.Z such as \"0.10.2.0\")");
     r.read("tls", p.tls);
     r.read("sasl", p.sasl);
     r.read("iam", p.iam);
@@ -600,7 +609,7 @@ void read_storage(const toml::table& root, config& cfg, error_sink& sink) {
     m.name = name;
     lines[name] = r.line();
     read_class(r, m.class_name, {"inmemory"}, "storage");
-    r.read_int("intervals", m.intervals, 1, 100'000);
+    r.read_int("intervals", m.intervals, 1, 4096);  // the store's ring limit (storage/model.hpp)
     r.read_seconds("expire-group", m.expire_group, 1);
     r.read_int("workers", m.workers, 1, 100'000);
     r.read_int("queue-depth", m.queue_depth, 0, 1'000'000);
@@ -759,6 +768,7 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
     r.read("backfill-earliest", m.backfill_earliest);
     r.read("zookeeper-path", m.zookeeper_path);
     r.read_seconds("zookeeper-timeout", m.zookeeper_timeout, 1);
+    r.read("self-report", m.self_report);
 
     if (m.class_name == "kafka") {
       r.not_for_class(m.class_name, {"zookeeper-path", "zookeeper-timeout"});
@@ -771,7 +781,8 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
       if (m.backfill_earliest && !m.start_latest)
         r.error("backfill-earliest", "requires start-latest = true (without it the whole topic is read anyway)");
     } else if (m.class_name == "kafka_zk") {
-      r.not_for_class(m.class_name, {"client-profile", "offsets-topic", "start-latest", "backfill-earliest"});
+      r.not_for_class(m.class_name,
+                      {"client-profile", "offsets-topic", "start-latest", "backfill-earliest", "self-report"});
       m.offsets_topic.clear();
       if (!r.has("servers")) r.missing("servers");
     }
@@ -794,7 +805,8 @@ void read_warren(const toml::table& root, config& cfg, error_sink& sink) {
 
 }  // namespace
 
-config_result parse_config(std::string_view toml_text, std::string_view source_name, const env_lookup& env) {
+config_result parse_config(std::string_view toml_text, std::string_view source_name, const env_lookup& env,
+                           const load_options& options) {
   error_sink sink{std::string(source_name), {}};
   toml::table root;
   try {
@@ -830,6 +842,14 @@ config_result parse_config(std::string_view toml_text, std::string_view source_n
   read_consumers(root, cfg, sink);
   read_notifiers(root, cfg, sink);
   read_warren(root, cfg, sink);
+  // Only when no [cluster.X] was attempted: a broken one is already reported where it is.
+  bool cluster_reported = std::any_of(sink.errors.begin(), sink.errors.end(), [](const config_error& e) {
+    return e.key == "cluster" || e.key.rfind("cluster.", 0) == 0;
+  });
+  if (cfg.clusters.empty() && !options.allow_no_cluster && !cluster_reported)
+    sink.add(1, "cluster",
+             "no [cluster.NAME] section: Warren has nothing to monitor; add one such as [cluster.local] with "
+             "servers = [\"kafka:9092\"] (or check a template with --check-config --allow-empty)");
 
   if (!sink.errors.empty()) {
     std::stable_sort(sink.errors.begin(), sink.errors.end(),
@@ -839,7 +859,7 @@ config_result parse_config(std::string_view toml_text, std::string_view source_n
   return cfg;
 }
 
-config_result load_config_file(const std::filesystem::path& file, const env_lookup& env) {
+config_result load_config_file(const std::filesystem::path& file, const env_lookup& env, const load_options& options) {
   std::string name = file.string();
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec))
@@ -850,7 +870,7 @@ config_result load_config_file(const std::filesystem::path& file, const env_look
   text << in.rdbuf();
   if (in.bad()) return std::vector<config_error>{{name, 0, "", "cannot read the configuration file"}};
 
-  auto result = parse_config(text.str(), name, env);
+  auto result = parse_config(text.str(), name, env, options);
   if (result) {
     result->source_file = name;
     auto dir = file.parent_path();
@@ -859,11 +879,11 @@ config_result load_config_file(const std::filesystem::path& file, const env_look
   return result;
 }
 
-config_result load_config_dir(const std::filesystem::path& dir, const env_lookup& env) {
+config_result load_config_dir(const std::filesystem::path& dir, const env_lookup& env, const load_options& options) {
   std::error_code ec;
   for (const char* candidate : {"warren.toml", "burrow.toml"}) {
     auto path = dir / candidate;
-    if (std::filesystem::exists(path, ec)) return load_config_file(path, env);
+    if (std::filesystem::exists(path, ec)) return load_config_file(path, env, options);
   }
   std::string reason = "no warren.toml or burrow.toml in this directory";
   for (const char* other : {"burrow.yaml", "burrow.yml", "burrow.json"}) {

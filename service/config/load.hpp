@@ -21,6 +21,12 @@
 // - class-name defaults to the only/usual class for cluster (kafka), consumer (kafka), storage
 //   (inmemory), evaluator (caching); notifier class-name is required.
 // - [zookeeper] is accepted but never required: Warren does not use ZooKeeper.
+// - A file without any [cluster.NAME] is an error (Burrow starts and monitors nothing), unless
+//   load_options::allow_no_cluster.
+// - Numbers are range-checked (storage intervals 1..4096, timeouts and refresh periods >= 1 s, ports
+//   1..65535); Burrow takes any value and fails later or misbehaves.
+// - sasl handshake-first = false is rejected: librdkafka always sends SaslHandshake (Warren's
+//   default is true). kafka-version must be Sarama's form: X.Y.Z, or 0.X.Y.Z for pre-1.0 versions.
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -58,6 +64,13 @@ using config_result = boost::system::result<config, std::vector<config_error>>;
 [[noreturn]] void throw_exception_from_error(const std::vector<config_error>& errors,
                                              const boost::source_location& loc);
 
+/// What the caller accepts beyond a runnable configuration.
+struct load_options {
+  /// Accept a file with no [cluster.NAME] (`warren --check-config --allow-empty`, for templates).
+  /// Otherwise that is an error at line 1, key `cluster`: Warren has nothing to monitor.
+  bool allow_no_cluster = false;
+};
+
 /// Looks up an environment variable by name; nullopt = not set.
 using env_lookup = std::function<std::optional<std::string>(const std::string& name)>;
 /// The process environment (std::getenv).
@@ -72,17 +85,17 @@ std::optional<std::string> no_environment(const std::string& name);
 /// in the file (string; integer; float; bool as true/false/1/0; array of strings split on commas
 /// and whitespace). Keys absent from the file cannot be set from the environment.
 config_result parse_config(std::string_view toml_text, std::string_view source_name,
-                           const env_lookup& env = no_environment);
+                           const env_lookup& env = no_environment, const load_options& options = {});
 
 /// Reads `file` and parse_config()s it; sets config::source_file (as given) and source_dir.
 config_result load_config_file(const std::filesystem::path& file,
-                               const env_lookup& env = process_environment);
+                               const env_lookup& env = process_environment, const load_options& options = {});
 
 /// Burrow's --config-dir: loads DIR/warren.toml if it exists, otherwise DIR/burrow.toml (so a
 /// Burrow directory works unchanged, and a warren.toml next to it takes precedence). Neither
 /// present is an error naming both.
 config_result load_config_dir(const std::filesystem::path& dir,
-                              const env_lookup& env = process_environment);
+                              const env_lookup& env = process_environment, const load_options& options = {});
 
 /// All errors, one per line (each ending in '\n'), for printing before exiting with code 2.
 std::string format_errors(const std::vector<config_error>& errors);

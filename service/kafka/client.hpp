@@ -2,11 +2,15 @@
 // RAII owners for librdkafka objects and the settings that build a client. This folder is the only
 // one that includes librdkafka; elsewhere its types are opaque. Destroying a client handle blocks
 // (it waits for librdkafka's threads): destroy it through blocking_pool, never on the io thread.
+#include <chrono>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "service/core/log.hpp"
 #include "service/core/result.hpp"
 
 struct rd_kafka_s;
@@ -34,6 +38,59 @@ struct client_settings {
   std::vector<std::string> servers;
   std::string client_id = "burrow-lagchecker";
   std::map<std::string, std::string> properties;  ///< extra librdkafka properties, applied last
+  /// Label carried by every librdkafka log line of the client: the cluster name. Empty = none.
+  std::string name;
+};
+
+/// Warren's level for one librdkafka log line. By syslog level (0-3 error, 4 warn, 5-6 info, 7 debug),
+/// except that connection churn (connection refused, disconnected, all brokers down, receive
+/// failed, ...) is warn at most: librdkafka reconnects by itself and the cluster's health says
+/// whether it is down.
+log_level rdkafka_log_level(int syslog_level, std::string_view fac, std::string_view message);
+
+/// Maps and deduplicates the log lines of ONE librdkafka client. Pure state machine, not
+/// thread-safe: make_client's log callback serialises calls with a mutex (librdkafka logs from its
+/// broker threads).
+///
+/// The first line of a kind (same facility and message, ignoring librdkafka's "(after Nms in state
+/// X...)" suffix) is written; repeats are counted, not written. A summary line "... (repeated N
+/// times in the last Ts)" is written when a line of another kind arrives (the situation changed),
+/// when the same line comes back after `quiet` without repeats (a new outage), every
+/// `summary_every` while it keeps repeating, and by flush() when the client is destroyed.
+class rdkafka_log_filter {
+ public:
+  struct line {
+    log_level level;
+    std::string text;  ///< `FAC: message` or the summary
+    friend bool operator==(const line&, const line&) = default;
+  };
+  struct options {
+    std::chrono::seconds quiet{60};
+    std::chrono::seconds summary_every{300};
+    std::size_t max_kinds = 256;  ///< distinct kinds remembered; the least recently seen is forgotten
+  };
+  using time_point = std::chrono::steady_clock::time_point;
+
+  rdkafka_log_filter() : rdkafka_log_filter(options{}) {}
+  explicit rdkafka_log_filter(options o) : options_(o) {}
+
+  /// Lines to write (0..n) for one librdkafka log callback at `now`.
+  std::vector<line> on_log(int syslog_level, std::string_view fac, std::string_view message, time_point now);
+  /// Summaries of everything still counted (at client destruction).
+  std::vector<line> flush(time_point now);
+
+ private:
+  struct kind {
+    log_level level;
+    std::string text;
+    std::size_t suppressed = 0;
+    time_point last_seen;
+    time_point since;  ///< start of the counted period
+  };
+  static line summary(const kind& k, time_point now);
+
+  options options_;
+  std::map<std::string, kind> kinds_;
 };
 
 enum class client_kind { consumer, producer };

@@ -9,9 +9,10 @@
 // Besides "never crash, never throw", it checks the loader's contract and traps on a violation:
 // - failure: at least one error, sorted by line, each with a non-empty reason, and
 //   format_errors() prints one line per error;
-// - success: exactly one storage and one evaluator module, at least one httpserver, a "default"
-//   client profile, every consumer names an existing cluster, every cluster (and every consumer
-//   that names one) names an existing client profile.
+// - success: at least one cluster, exactly one storage and one evaluator module (intervals
+//   1..4096), at least one httpserver, a "default" client profile, every consumer names an
+//   existing cluster, every cluster (and every consumer that names one) names an existing client
+//   profile, no SASL profile with handshake-first = false, logging format text or json.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -55,7 +56,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const auto& cfg = result.value();
+  check(!cfg.clusters.empty());
   check(cfg.storage.size() == 1 && cfg.evaluators.size() == 1);
+  check(cfg.the_storage().intervals >= 1 && cfg.the_storage().intervals <= 4096);
+  check(cfg.logging.format == "text" || cfg.logging.format == "json");
+  for (const auto& [name, s] : cfg.sasl) check(s.handshake_first);
   check(!cfg.httpservers.empty());
   check(cfg.client_profiles.count("default") == 1);
   for (const auto& [name, c] : cfg.clusters) check(cfg.client_profiles.count(c.client_profile) == 1);

@@ -32,8 +32,8 @@ config load_ok(const std::string& path) {
   return *r;
 }
 
-config parse_ok(const std::string& text, const env_lookup& env = no_environment) {
-  auto r = parse_config(text, "inline.toml", env);
+config parse_ok(const std::string& text, const env_lookup& env = no_environment, const load_options& options = {}) {
+  auto r = parse_config(text, "inline.toml", env, options);
   if (!r) BOOST_FAIL("unexpected errors:\n" + format_errors(r.error()));
   return *r;
 }
@@ -289,6 +289,11 @@ BOOST_AUTO_TEST_CASE(error_text_leaves_out_missing_line_and_key) {
   BOOST_TEST(format_errors({{"f", 1, "k", "r"}, {"f", 2, "", "s"}}) == "f:1: k: r\nf:2: s\n");
 }
 
+// A template without clusters (`--check-config --allow-empty`).
+config parse_template(const std::string& text, const env_lookup& env = no_environment) {
+  return parse_ok(text, env, load_options{.allow_no_cluster = true});
+}
+
 // ---- good configurations ------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(minimal_config_gets_burrow_defaults) {
@@ -342,8 +347,8 @@ BOOST_AUTO_TEST_CASE(minimal_config_gets_burrow_defaults) {
   BOOST_TEST(cfg.warren.admin_token.empty());
 }
 
-BOOST_AUTO_TEST_CASE(empty_file_is_a_valid_config_with_default_modules) {
-  auto cfg = parse_ok("");
+BOOST_AUTO_TEST_CASE(empty_file_is_a_valid_template_with_default_modules) {
+  auto cfg = parse_template("");
   BOOST_TEST(cfg.clusters.empty());
   BOOST_TEST(cfg.storage.size() == 1u);
   BOOST_TEST(cfg.evaluators.size() == 1u);
@@ -486,7 +491,7 @@ BOOST_AUTO_TEST_CASE(environment_uses_burrow_prefix_by_default) {
     if (name == "BURROW_STORAGE_DEFAULT_INTERVALS") return "20";
     return std::nullopt;
   };
-  auto cfg = parse_ok("[storage.default]\nintervals = 10\n", lookup);
+  auto cfg = parse_template("[storage.default]\nintervals = 10\n", lookup);
   BOOST_TEST(cfg.the_storage().intervals == 20);
 }
 
@@ -511,7 +516,7 @@ BOOST_AUTO_TEST_CASE(config_dir_prefers_warren_toml_then_burrow_toml) {
 
 BOOST_AUTO_TEST_CASE(reference_warren_toml_loads_with_defaults) {
   auto cfg = load_ok(repo_path("config/warren.toml"));
-  config defaults = parse_ok("");
+  config defaults = parse_template("");
   BOOST_TEST(cfg.general.pidfile == defaults.general.pidfile);
   BOOST_TEST(cfg.logging.maxage == defaults.logging.maxage);
   BOOST_TEST(cfg.the_storage().intervals == defaults.the_storage().intervals);
