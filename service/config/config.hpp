@@ -100,7 +100,8 @@ struct sasl_profile {
   std::string password;  // secret: never rendered
 };
 
-/// [iam.NAME]: AWS MSK IAM (SASL OAUTHBEARER) settings; the profile using it must also name a tls.
+/// [iam.NAME]: AWS MSK IAM (SASL OAUTHBEARER) settings. Accepted so Burrow files load, but a
+/// client-profile that names one is an error (Warren has no AWS MSK IAM signer).
 struct iam_profile {
   /// The table name (NAME).
   std::string name;
@@ -127,7 +128,7 @@ struct client_profile {
   std::string tls;
   /// Name of a [sasl.NAME] profile; empty = no SASL.
   std::string sasl;
-  /// Name of an [iam.NAME] profile; empty = no IAM.
+  /// Name of an [iam.NAME] profile. Rejected by the loader: Warren cannot sign AWS MSK IAM tokens.
   std::string iam;
   /// Connection (dial) timeout.
   std::chrono::seconds dial_timeout{30};

@@ -560,7 +560,12 @@ void read_profiles(const toml::table& root, config& cfg, error_sink& sink) {
     check_reference(r, "tls", p.tls, cfg.tls.contains(p.tls), "tls");
     check_reference(r, "sasl", p.sasl, cfg.sasl.contains(p.sasl), "sasl");
     check_reference(r, "iam", p.iam, cfg.iam.contains(p.iam), "iam");
-    if (!p.iam.empty() && p.tls.empty()) r.error("iam", "an iam profile requires tls in the same client-profile");
+    // Burrow signs SASL/OAUTHBEARER tokens with AWS SigV4 for MSK; librdkafka 2.0.2 has no such
+    // mechanism and Warren does not implement one, so connecting without it would be silent failure.
+    if (!p.iam.empty() && cfg.iam.contains(p.iam))
+      r.error("iam", "AWS MSK IAM authentication is not supported by Warren (librdkafka has no AWS_MSK_IAM "
+                     "mechanism); use SASL/SCRAM on MSK instead: sasl = \"NAME\" with [sasl.NAME] mechanism = "
+                     "\"SCRAM-SHA-512\" and tls");
     r.read_seconds("dial-timeout", p.dial_timeout, 1);
     r.read_seconds("read-timeout", p.read_timeout, 1);
     cfg.client_profiles.emplace(name, std::move(p));

@@ -115,6 +115,14 @@ BOOST_AUTO_TEST_CASE(sasl_handshake_first_false_is_rejected_and_defaults_to_true
   BOOST_TEST(parse_ok(cluster + "[sasl.s]\nhandshake-first = true\n").sasl.at("s").handshake_first);
 }
 
+BOOST_AUTO_TEST_CASE(client_profile_naming_an_iam_profile_is_rejected_with_what_to_use) {
+  expect_errors(cluster + "[iam.msk]\nregion = \"eu-west-1\"\n[tls.t]\n[client-profile.default]\ntls = \"t\"\niam = \"msk\"\n",
+                {"inline.toml:8: client-profile.default.iam: AWS MSK IAM authentication is not supported by Warren "
+                 "(librdkafka has no AWS_MSK_IAM mechanism); use SASL/SCRAM on MSK instead: sasl = \"NAME\" with "
+                 "[sasl.NAME] mechanism = \"SCRAM-SHA-512\" and tls"});
+  BOOST_TEST(parse_ok(cluster + "[iam.msk]\nregion = \"eu-west-1\"\n").iam.size() == 1u);  // defined, unused: loads
+}
+
 BOOST_AUTO_TEST_CASE(logging_keys_are_validated) {
   expect_errors(cluster + "[logging]\nformat = \"xml\"\nmaxsize = -1\nmaxsize-bytes = -5\nmaxbackups = -1\nmaxage = -1\n",
                 {
