@@ -1,283 +1,10 @@
 #include "service/storage/model.hpp"
 
 #include <algorithm>
-#include <cstring>
-#include <limits>
-#include <new>
 #include <regex>
 #include <stdexcept>
 
 namespace warren {
-
-// ================================================================================================
-// sample_ring
-// ================================================================================================
-namespace detail {
-namespace {
-
-// Block layout: ring_header, then `capacity` samples, compact (28 bytes) or wide (40 bytes).
-// Everything is read and written through memcpy at fixed field offsets, so the block is plain bytes
-// and compact samples need no padding.
-struct ring_header {
-  std::int64_t time_base = 0;   // compact: timestamp and observed_at are unsigned deltas from it
-  std::int64_t order_base = 0;  // compact: order is an unsigned delta from it
-  std::uint16_t capacity = 0;
-  std::uint16_t head = 0;  // physical slot of the oldest sample
-  std::uint16_t count = 0;
-  std::uint8_t wide = 0;
-  std::uint8_t reserved = 0;
-};
-static_assert(sizeof(ring_header) == 24);
-
-// compact: offset i64 | lag u64 | order−order_base u32 | timestamp−time_base u32 | observed_at−time_base u32
-constexpr std::size_t compact_stride = 28;
-// wide:    offset i64 | lag u64 | order i64 | timestamp i64 | observed_at i64
-constexpr std::size_t wide_stride = 40;
-
-// A stored lag of 2^64−1 is clamped to 2^64−2 so that the sentinel stays free (only reachable with
-// offsets at opposite ends of the int64 range).
-constexpr std::uint64_t no_lag = std::numeric_limits<std::uint64_t>::max();
-constexpr std::uint64_t delta_max = std::numeric_limits<std::uint32_t>::max();
-
-std::uint64_t encode_lag(const std::optional<std::uint64_t>& lag) {
-  if (!lag) return no_lag;
-  return std::min(*lag, no_lag - 1);
-}
-std::optional<std::uint64_t> decode_lag(std::uint64_t v) {
-  if (v == no_lag) return std::nullopt;
-  return v;
-}
-
-std::size_t block_size(std::size_t capacity, bool wide) {
-  return sizeof(ring_header) + capacity * (wide ? wide_stride : compact_stride);
-}
-
-ring_header read_header(const std::byte* block) {
-  ring_header h;
-  std::memcpy(&h, block, sizeof h);
-  return h;
-}
-void write_header(std::byte* block, const ring_header& h) { std::memcpy(block, &h, sizeof h); }
-
-template <class T>
-T load(const std::byte* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-template <class T>
-void store(std::byte* p, T v) {
-  std::memcpy(p, &v, sizeof v);
-}
-
-// Unsigned distance a − b for a ≥ b, exact over the whole int64 range.
-std::uint64_t distance(std::int64_t a, std::int64_t b) {
-  return static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b);
-}
-std::int64_t add(std::int64_t base, std::uint32_t delta) {
-  return static_cast<std::int64_t>(static_cast<std::uint64_t>(base) + delta);
-}
-bool within(std::int64_t v, std::int64_t base) { return v >= base && distance(v, base) <= delta_max; }
-
-}  // namespace
-
-sample_ring::~sample_ring() { ::operator delete(block_); }
-
-sample_ring& sample_ring::operator=(sample_ring&& other) noexcept {
-  if (this != &other) {
-    ::operator delete(block_);
-    block_ = std::exchange(other.block_, nullptr);
-  }
-  return *this;
-}
-
-void sample_ring::allocate(std::size_t capacity) {
-  if (block_) return;
-  block_ = static_cast<std::byte*>(::operator new(block_size(capacity, false)));
-  ring_header h;
-  h.capacity = static_cast<std::uint16_t>(capacity);
-  write_header(block_, h);
-}
-
-std::size_t sample_ring::capacity() const { return block_ ? read_header(block_).capacity : 0; }
-std::size_t sample_ring::size() const { return block_ ? read_header(block_).count : 0; }
-bool sample_ring::wide() const { return block_ && read_header(block_).wide != 0; }
-std::size_t sample_ring::heap_bytes() const { return block_ ? block_size(capacity(), wide()) : 0; }
-
-std::size_t sample_ring::physical(std::size_t i) const {
-  const auto h = read_header(block_);
-  return (h.head + i) % h.capacity;
-}
-
-consumer_offset sample_ring::at(std::size_t i) const {
-  const auto h = read_header(block_);
-  const std::size_t slot = (h.head + i) % h.capacity;
-  consumer_offset out;
-  if (h.wide) {
-    const std::byte* p = block_ + sizeof(ring_header) + slot * wide_stride;
-    out = {load<std::int64_t>(p), load<std::int64_t>(p + 16), load<std::int64_t>(p + 24),
-           load<std::int64_t>(p + 32), decode_lag(load<std::uint64_t>(p + 8))};
-  } else {
-    const std::byte* p = block_ + sizeof(ring_header) + slot * compact_stride;
-    out = {load<std::int64_t>(p), add(h.order_base, load<std::uint32_t>(p + 16)),
-           add(h.time_base, load<std::uint32_t>(p + 20)), add(h.time_base, load<std::uint32_t>(p + 24)),
-           decode_lag(load<std::uint64_t>(p + 8))};
-  }
-  return out;
-}
-
-std::vector<consumer_offset> sample_ring::all() const {
-  std::vector<consumer_offset> v;
-  const std::size_t n = size();
-  v.reserve(n + 1);
-  for (std::size_t i = 0; i < n; ++i) v.push_back(at(i));
-  return v;
-}
-
-bool sample_ring::fits(const consumer_offset& s) const {
-  const auto h = read_header(block_);
-  if (h.wide) return true;
-  return within(s.timestamp, h.time_base) && within(s.observed_at, h.time_base) && within(s.order, h.order_base);
-}
-
-void sample_ring::put(std::size_t slot, const consumer_offset& s) {
-  const auto h = read_header(block_);
-  if (h.wide) {
-    std::byte* p = block_ + sizeof(ring_header) + slot * wide_stride;
-    store(p, s.offset);
-    store(p + 8, encode_lag(s.lag));
-    store(p + 16, s.order);
-    store(p + 24, s.timestamp);
-    store(p + 32, s.observed_at);
-  } else {
-    std::byte* p = block_ + sizeof(ring_header) + slot * compact_stride;
-    store(p, s.offset);
-    store(p + 8, encode_lag(s.lag));
-    store(p + 16, static_cast<std::uint32_t>(distance(s.order, h.order_base)));
-    store(p + 20, static_cast<std::uint32_t>(distance(s.timestamp, h.time_base)));
-    store(p + 24, static_cast<std::uint32_t>(distance(s.observed_at, h.time_base)));
-  }
-}
-
-// Re-encodes the whole window, picking the base and the sample width from its contents. Used on
-// the rare paths (backfill, a timestamp outside the compact range); appends take the fast path.
-void sample_ring::rebuild(const std::vector<consumer_offset>& v) {
-  auto h = read_header(block_);
-  std::int64_t lo = std::numeric_limits<std::int64_t>::max();
-  std::int64_t hi = std::numeric_limits<std::int64_t>::min();
-  std::int64_t order_lo = std::numeric_limits<std::int64_t>::max();
-  std::int64_t order_hi = std::numeric_limits<std::int64_t>::min();
-  for (const auto& s : v) {
-    lo = std::min({lo, s.timestamp, s.observed_at});
-    hi = std::max({hi, s.timestamp, s.observed_at});
-    order_lo = std::min(order_lo, s.order);
-    order_hi = std::max(order_hi, s.order);
-  }
-  const bool wide = !v.empty() && (distance(hi, lo) > delta_max || distance(order_hi, order_lo) > delta_max);
-  if (wide != (h.wide != 0)) {
-    auto* other = static_cast<std::byte*>(::operator new(block_size(h.capacity, wide)));
-    ::operator delete(block_);
-    block_ = other;
-  }
-  h.wide = wide ? 1 : 0;
-  h.time_base = v.empty() ? 0 : lo;
-  h.order_base = v.empty() ? 0 : order_lo;
-  h.head = 0;
-  h.count = static_cast<std::uint16_t>(v.size());
-  write_header(block_, h);
-  for (std::size_t i = 0; i < v.size(); ++i) put(i, v[i]);
-}
-
-void sample_ring::push_back(const consumer_offset& s) {
-  auto h = read_header(block_);
-  if (fits(s)) {
-    std::size_t slot;
-    if (h.count < h.capacity) {
-      slot = (h.head + h.count) % h.capacity;
-      ++h.count;
-    } else {
-      slot = h.head;
-      h.head = static_cast<std::uint16_t>((h.head + 1) % h.capacity);
-    }
-    write_header(block_, h);
-    put(slot, s);
-    return;
-  }
-  auto v = all();
-  if (v.size() == h.capacity) v.erase(v.begin());
-  v.push_back(s);
-  rebuild(v);
-}
-
-void sample_ring::push_front(const consumer_offset& s) {
-  auto h = read_header(block_);
-  if (h.count >= h.capacity) return;  // contract violation; nothing sensible to do
-  if (fits(s)) {
-    h.head = static_cast<std::uint16_t>((h.head + h.capacity - 1) % h.capacity);
-    ++h.count;
-    write_header(block_, h);
-    put(h.head, s);
-    return;
-  }
-  auto v = all();
-  v.insert(v.begin(), s);
-  rebuild(v);
-}
-
-void sample_ring::insert(std::size_t i, const consumer_offset& s) {
-  auto v = all();
-  if (v.size() == capacity()) {
-    v.erase(v.begin());
-    i = i == 0 ? 0 : i - 1;
-  }
-  v.insert(v.begin() + static_cast<std::ptrdiff_t>(std::min(i, v.size())), s);
-  rebuild(v);
-}
-
-void sample_ring::assign(std::size_t i, const consumer_offset& s) {
-  if (fits(s)) {
-    put(physical(i), s);
-    return;
-  }
-  auto v = all();
-  v[i] = s;
-  rebuild(v);
-}
-
-// ================================================================================================
-// string_pool
-// ================================================================================================
-
-std::uint32_t string_pool::acquire(std::string_view s) {
-  if (s.empty()) return 0;
-  if (auto it = index_.find(s); it != index_.end()) {
-    ++entries_[it->second].refs;
-    return it->second;
-  }
-  std::uint32_t id;
-  if (!free_.empty()) {
-    id = free_.back();
-    free_.pop_back();
-  } else {
-    id = static_cast<std::uint32_t>(entries_.size());
-    entries_.emplace_back();
-  }
-  auto [it, inserted] = index_.emplace(std::string(s), id);
-  entries_[id] = entry{&it->first, 1};
-  return id;
-}
-
-void string_pool::release(std::uint32_t id) {
-  if (id == 0) return;
-  auto& e = entries_[id];
-  if (--e.refs == 0) {
-    index_.erase(index_.find(std::string_view(*e.text)));
-    e = entry{};
-    free_.push_back(id);
-  }
-}
-
-}  // namespace detail
 
 // ================================================================================================
 // cluster_state
@@ -292,7 +19,9 @@ struct cluster_state::group_filter {
 };
 
 cluster_state::cluster_state(storage_options options)
-    : options_(std::move(options)), filter_(std::make_unique<group_filter>()) {
+    : options_(std::move(options)),
+      filter_(std::make_unique<group_filter>()),
+      pending_(options_.pending_per_topic, options_.pending_total) {
   if (options_.intervals < 1 || options_.intervals > 4096)
     throw std::invalid_argument("storage intervals must be within 1..4096");
   if (!options_.group_allowlist.empty()) filter_->allow.emplace(options_.group_allowlist);
@@ -372,21 +101,12 @@ void cluster_state::set_broker_offset(const broker_offset_update& u, timestamp_m
   t.samples[p * n + slot] = broker_sample{u.offset.value, now.value};
 
   // Warren: apply what was held for this topic and is now resolvable, in arrival order.
-  auto pit = pending_.find(u.topic);
-  if (pit == pending_.end()) return;
-  std::deque<pending_entry> keep;
-  auto held = std::move(pit->second);
-  pending_.erase(pit);
-  for (auto& e : held) {
-    --pending_total_;
+  pending_.release(u.topic, [&](const detail::held_entry& e) {
     const broker_topic* bt = resolvable(u.topic, e.partition);
-    if (!bt) {
-      keep.push_back(std::move(e));
-      continue;
-    }
+    if (!bt) return false;  // still not resolvable: stays held
     bool changed = false;
     if (e.is_commit) {
-      if (e.timestamp < expire_threshold(now)) continue;  // Burrow rule 2, re-checked
+      if (e.timestamp < expire_threshold(now)) return true;  // Burrow rule 2, re-checked
       changed = group_changed(apply_commit(e.group, u.topic, e.partition, e.offset, e.order, e.timestamp,
                                            now.value, *bt));
     } else {
@@ -397,60 +117,66 @@ void cluster_state::set_broker_offset(const broker_offset_update& u, timestamp_m
     if (changed && changed_groups &&
         std::find(changed_groups->begin(), changed_groups->end(), e.group) == changed_groups->end())
       changed_groups->push_back(e.group);
-  }
-  if (!keep.empty()) {
-    pending_total_ += keep.size();
-    pending_.emplace(std::string(u.topic), std::move(keep));
-  }
+    return true;
+  });
 }
 
-cluster_state::group_state& cluster_state::group_for(std::string_view group, bool* created) {
-  if (last_group_.group && *last_group_.key == group) return *last_group_.group;
+cluster_state::group_entry& cluster_state::group_for(std::string_view group, bool* created) {
+  if (last_group_.entry && last_group_.entry->first == group) return *last_group_.entry;
   auto it = groups_.find(group);
   if (it == groups_.end()) {
     if (created) *created = true;
     it = groups_.emplace(std::string(group), group_state{}).first;
   }
-  last_group_.key = &it->first;
-  last_group_.group = &it->second;
-  return it->second;
+  last_group_.entry = &*it;
+  return *it;
 }
 
 cluster_state::group_map::iterator cluster_state::erase_group(group_map::iterator it) {
-  if (last_group_.group == &it->second) last_group_ = {};
+  auto& topics = it->second.topics;
+  while (!topics.empty()) unlink_topic(topics, topics.begin());
+  if (last_group_.entry == &*it) last_group_ = {};
   return groups_.erase(it);
+}
+
+cluster_state::topic_map::iterator cluster_state::link_topic(group_entry& g, std::string_view topic) {
+  auto c = consumers_.find(topic);
+  if (c == consumers_.end()) c = consumers_.emplace(std::string(topic), nullptr).first;
+  auto t = g.second.topics.emplace(&c->first, group_topic{}).first;
+  group_topic& gt = t->second;
+  gt.group = &g.first;
+  gt.next = c->second;
+  if (gt.next) gt.next->prev = &gt;
+  c->second = &gt;
+  return t;
+}
+
+void cluster_state::unlink_topic(topic_map& topics, topic_map::iterator t) {
+  auto c = consumers_.find(*t->first);
+  group_topic& gt = t->second;
+  if (gt.prev) {
+    gt.prev->next = gt.next;
+  } else {
+    c->second = gt.next;
+  }
+  if (gt.next) gt.next->prev = gt.prev;
+  release_slots(gt.slots);
+  topics.erase(t);
+  if (!c->second) consumers_.erase(c);  // after the erase above: the topic_map key pointed at it
 }
 
 // Burrow getConsumerPartition: the topic's slice is sized to the partition count the first time
 // any partition of it is touched, so untouched partitions exist without a ring.
-cluster_state::partition_slot& cluster_state::slot_for(group_state& g, std::string_view topic,
+cluster_state::partition_slot& cluster_state::slot_for(group_entry& g, std::string_view topic,
                                                        std::int32_t partition, std::int32_t partition_count) {
-  auto it = g.topics.find(topic);
-  if (it == g.topics.end()) it = g.topics.emplace(std::string(topic), std::vector<partition_slot>{}).first;
-  auto& slots = it->second;
+  auto it = g.second.topics.find(topic);
+  if (it == g.second.topics.end()) it = link_topic(g, topic);
+  auto& slots = it->second.slots;
   const auto want = static_cast<std::size_t>(std::max(partition_count, partition + 1));
   if (slots.size() < want) slots.resize(want);
   auto& slot = slots[static_cast<std::size_t>(partition)];
   slot.ring.allocate(static_cast<std::size_t>(options_.intervals));
   return slot;
-}
-
-bool cluster_state::hold(std::string_view topic, pending_entry e) {
-  auto it = pending_.find(topic);
-  if (pending_total_ >= options_.pending_total || (it != pending_.end() && it->second.size() >= options_.pending_per_topic)) {
-    // Full: make room by dropping this topic's oldest entry; a topic with nothing held cannot make room.
-    if (it == pending_.end() || it->second.empty() || options_.pending_per_topic == 0) {
-      ++pending_dropped_;
-      return false;
-    }
-    it->second.pop_front();
-    --pending_total_;
-    ++pending_dropped_;
-  }
-  if (it == pending_.end()) it = pending_.emplace(std::string(topic), std::deque<pending_entry>{}).first;
-  it->second.push_back(std::move(e));
-  ++pending_total_;
-  return true;
 }
 
 commit_outcome cluster_state::add_commit(const commit_update& c, timestamp_ms now) {
@@ -465,7 +191,7 @@ commit_outcome cluster_state::add_commit(const commit_update& c, timestamp_ms no
   if (c.partition.value < 0) return commit_outcome::dropped_invalid;
   const broker_topic* bt = resolvable(c.topic, c.partition.value);
   if (!bt) {
-    pending_entry e;
+    detail::held_entry e;
     e.is_commit = true;
     e.group = std::string(c.group);
     e.partition = c.partition.value;
@@ -473,7 +199,7 @@ commit_outcome cluster_state::add_commit(const commit_update& c, timestamp_ms no
     e.order = c.order;
     e.timestamp = c.timestamp.value;
     e.held_since = now.value;
-    return hold(c.topic, std::move(e)) ? commit_outcome::held : commit_outcome::dropped_pending_full;
+    return pending_.hold(c.topic, std::move(e)) ? commit_outcome::held : commit_outcome::dropped_pending_full;
   }
   return apply_commit(c.group, c.topic, c.partition.value, c.offset.value, c.order, c.timestamp.value, now.value,
                       *bt);
@@ -523,7 +249,7 @@ commit_outcome cluster_state::apply_commit(std::string_view group, std::string_v
   if (where == dest::append) {
     const std::int64_t broker = *latest_broker(bt, partition);
     lag = broker > offset ? static_cast<std::uint64_t>(broker) - static_cast<std::uint64_t>(offset) : 0;
-    g.last_commit = ts;
+    g.second.last_commit = ts;
   }
 
   // Burrow rule 8: min-distance merge into the entry just before the destination. Only appends and
@@ -560,7 +286,7 @@ commit_outcome cluster_state::apply_commit(std::string_view group, std::string_v
   return commit_outcome::inserted;
 }
 
-bool cluster_state::apply_owner(group_state& g, std::string_view topic, std::int32_t partition,
+bool cluster_state::apply_owner(group_entry& g, std::string_view topic, std::int32_t partition,
                                 std::string_view owner, std::string_view client_id, const broker_topic& bt) {
   auto& slot = slot_for(g, topic, partition, bt.partition_count);  // creates the (empty) ring, as Burrow does
   if (strings_.get(slot.owner) == owner && strings_.get(slot.client_id) == client_id) return false;
@@ -580,45 +306,38 @@ bool cluster_state::set_owner(const owner_update& o, timestamp_ms now) {
   if (o.partition.value < 0) return created;
   const broker_topic* bt = resolvable(o.topic, o.partition.value);
   if (!bt) {
-    pending_entry e;
+    detail::held_entry e;
     e.is_commit = false;
     e.group = std::string(o.group);
     e.partition = o.partition.value;
     e.owner = std::string(o.owner);
     e.client_id = std::string(o.client_id);
     e.held_since = now.value;
-    hold(o.topic, std::move(e));
+    pending_.hold(o.topic, std::move(e));
     return created;
   }
   return apply_owner(g, o.topic, o.partition.value, o.owner, o.client_id, *bt) || created;
 }
 
 bool cluster_state::forget_partition(std::string_view group, std::string_view topic, partition_id partition) {
-  bool dropped = false;
-  if (auto p = pending_.find(topic); p != pending_.end()) {
-    const auto before = p->second.size();
-    std::erase_if(p->second,
-                  [&](const pending_entry& e) { return e.group == group && e.partition == partition.value; });
-    pending_total_ -= before - p->second.size();
-    dropped = before != p->second.size();
-    if (p->second.empty()) pending_.erase(p);
-  }
+  const bool dropped = pending_.erase_partition(topic, group, partition.value);
   auto it = groups_.find(group);
   if (it == groups_.end()) return dropped;
   auto& topics = it->second.topics;
   auto t = topics.find(topic);
-  if (t == topics.end() || partition.value < 0 || static_cast<std::size_t>(partition.value) >= t->second.size())
+  if (t == topics.end() || partition.value < 0 ||
+      static_cast<std::size_t>(partition.value) >= t->second.slots.size())
     return dropped;
-  auto& slot = t->second[static_cast<std::size_t>(partition.value)];
+  auto& slots = t->second.slots;
+  auto& slot = slots[static_cast<std::size_t>(partition.value)];
   if (!slot.ring.allocated() && slot.owner == 0 && slot.client_id == 0) return dropped;
   strings_.release(slot.owner);
   strings_.release(slot.client_id);
   slot = partition_slot{};
   const bool any_left =
-      std::any_of(t->second.begin(), t->second.end(), [](const partition_slot& s) { return s.ring.allocated(); });
+      std::any_of(slots.begin(), slots.end(), [](const partition_slot& s) { return s.ring.allocated(); });
   if (!any_left) {
-    release_slots(t->second);
-    topics.erase(t);
+    unlink_topic(topics, t);
     if (topics.empty()) erase_group(it);
   }
   return true;
@@ -627,8 +346,8 @@ bool cluster_state::forget_partition(std::string_view group, std::string_view to
 bool cluster_state::clear_owners(std::string_view group) {
   auto it = groups_.find(group);
   if (it == groups_.end()) return false;
-  for (auto& [topic, slots] : it->second.topics) {
-    for (auto& s : slots) {
+  for (auto& [topic, gt] : it->second.topics) {
+    for (auto& s : gt.slots) {
       strings_.release(s.owner);
       strings_.release(s.client_id);
       s.owner = s.client_id = 0;
@@ -641,17 +360,13 @@ void cluster_state::release_slots(std::vector<partition_slot>& slots) {
   for (auto& s : slots) {
     strings_.release(s.owner);
     strings_.release(s.client_id);
+    s.owner = s.client_id = 0;
   }
-}
-
-void cluster_state::release_group(group_state& g) {
-  for (auto& [topic, slots] : g.topics) release_slots(slots);
 }
 
 bool cluster_state::delete_group(std::string_view group) {
   auto it = groups_.find(group);
   if (it == groups_.end()) return false;
-  release_group(it->second);
   erase_group(it);
   return true;
 }
@@ -662,32 +377,26 @@ bool cluster_state::delete_group_topic(std::string_view group, std::string_view 
   auto& topics = it->second.topics;
   auto t = topics.find(topic);
   if (t == topics.end()) return false;
-  release_slots(t->second);
-  topics.erase(t);
+  unlink_topic(topics, t);
   if (topics.empty()) erase_group(it);
   return true;
 }
 
-std::vector<std::string> cluster_state::delete_topic(std::string_view topic) {
+std::vector<std::string> cluster_state::delete_topic(std::string_view topic_view) {
+  const std::string topic(topic_view);  // the caller's view may point at a name erased below
   std::vector<std::string> changed;
-  for (auto it = groups_.begin(); it != groups_.end();) {
+  consumers_of(topic, changed);
+  // From the index: only the groups holding the topic are visited. Each unlink edits the index, so
+  // the groups are taken by name first.
+  for (const auto& name : changed) {
+    auto it = groups_.find(name);
     auto& topics = it->second.topics;
-    auto t = topics.find(topic);
-    if (t == topics.end()) {
-      ++it;
-      continue;
-    }
-    changed.push_back(it->first);
-    release_slots(t->second);
-    topics.erase(t);
+    unlink_topic(topics, topics.find(topic));
     // Burrow #426: a group left without topics stayed forever (OK, 0 partitions). Warren removes it.
-    it = topics.empty() ? erase_group(it) : std::next(it);
+    if (topics.empty()) erase_group(it);
   }
   if (auto b = broker_.find(topic); b != broker_.end()) broker_.erase(b);
-  if (auto p = pending_.find(topic); p != pending_.end()) {
-    pending_total_ -= p->second.size();
-    pending_.erase(p);
-  }
+  pending_.erase_topic(topic);
   std::sort(changed.begin(), changed.end());
   return changed;
 }
@@ -698,21 +407,12 @@ std::vector<std::string> cluster_state::expire(timestamp_ms now) {
   for (auto it = groups_.begin(); it != groups_.end();) {
     if (threshold > it->second.last_commit) {  // same test as Burrow's lazy purge in FetchConsumer
       removed.push_back(it->first);
-      release_group(it->second);
       it = erase_group(it);
     } else {
       ++it;
     }
   }
-  const std::int64_t held_threshold = now.value - options_.pending_max_age_s * 1000;
-  for (auto it = pending_.begin(); it != pending_.end();) {
-    auto& q = it->second;
-    const auto before = q.size();
-    std::erase_if(q, [&](const pending_entry& e) { return e.held_since < held_threshold; });
-    pending_total_ -= before - q.size();
-    pending_dropped_ += before - q.size();
-    it = q.empty() ? pending_.erase(it) : std::next(it);
-  }
+  pending_.expire(now.value - options_.pending_max_age_s * 1000);
   std::sort(removed.begin(), removed.end());
   return removed;
 }
@@ -762,10 +462,15 @@ std::vector<std::string> cluster_state::groups() const {
 
 std::vector<std::string> cluster_state::groups_of_topic(std::string_view topic) const {
   std::vector<std::string> out;
-  for (const auto& [name, g] : groups_)
-    if (g.topics.find(topic) != g.topics.end()) out.push_back(name);
+  consumers_of(topic, out);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+void cluster_state::consumers_of(std::string_view topic, std::vector<std::string>& out) const {
+  auto c = consumers_.find(topic);
+  if (c == consumers_.end()) return;
+  for (const group_topic* gt = c->second; gt; gt = gt->next) out.push_back(*gt->group);
 }
 
 bool cluster_state::has_group(std::string_view group) const { return groups_.find(group) != groups_.end(); }
@@ -775,8 +480,8 @@ std::size_t cluster_state::group_count() const { return groups_.size(); }
 std::size_t cluster_state::tracked_partitions() const {
   std::size_t n = 0;
   for (const auto& [name, g] : groups_)
-    for (const auto& [topic, slots] : g.topics)
-      for (const auto& s : slots) n += s.ring.allocated() ? 1 : 0;
+    for (const auto& [topic, gt] : g.topics)
+      for (const auto& s : gt.slots) n += s.ring.allocated() ? 1 : 0;
   return n;
 }
 
@@ -788,10 +493,11 @@ bool cluster_state::view_group(std::string_view group, timestamp_ms now, group_v
   if (expire_threshold(now) > g.last_commit) return false;  // Burrow's lazy expiry (answered as not found)
   out.last_commit = g.last_commit;
   const auto n = static_cast<std::size_t>(options_.intervals);
-  for (const auto& [topic, slots] : g.topics) {
+  for (const auto& [topic, gt] : g.topics) {
     const auto topic_index = static_cast<std::uint32_t>(out.topics.size());
-    out.topics.push_back(topic);
-    auto b = broker_.find(topic);
+    out.topics.push_back(*topic);
+    const auto& slots = gt.slots;
+    auto b = broker_.find(*topic);
     const broker_topic* bt = b == broker_.end() ? nullptr : &b->second;
     for (std::size_t p = 0; p < slots.size(); ++p) {
       const auto& s = slots[p];

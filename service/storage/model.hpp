@@ -3,9 +3,11 @@
 // reference §c). PURE: no I/O, no clock, no threads; every time-dependent call takes `now`.
 // Not thread-safe: the offset_store actor owns one cluster_state per cluster and calls it from
 // the io thread only. Views and string_views handed out stay valid until the next mutation.
+// Its parts: sample_ring.hpp (the per-partition commit window), string_pool.hpp (owners and client
+// ids), pending.hpp (commits held until broker data knows their partition).
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,6 +19,9 @@
 #include <vector>
 
 #include "service/core/ids.hpp"
+#include "service/storage/pending.hpp"
+#include "service/storage/sample_ring.hpp"
+#include "service/storage/string_pool.hpp"
 
 namespace warren {
 
@@ -38,16 +43,6 @@ struct storage_options {
   std::size_t pending_total = 100000;
   /// for at most this long (s); expire() drops older held entries.
   std::int64_t pending_max_age_s = 3600;
-};
-
-/// One stored commit (Burrow ConsumerOffset). JSON: {offset, timestamp, observedAt, lag}; `order` is internal.
-struct consumer_offset {
-  std::int64_t offset = 0;
-  std::int64_t order = 0;        ///< commit order: the record's offset in the offsets topic
-  std::int64_t timestamp = 0;    ///< commit timestamp, ms (from Kafka)
-  std::int64_t observed_at = 0;  ///< when Warren stored it, ms
-  std::optional<std::uint64_t> lag;  ///< set on append only (Burrow b.4); null for backfilled commits
-  friend bool operator==(const consumer_offset&, const consumer_offset&) = default;
 };
 
 /// One broker log-end sample: (offset, when observed).
@@ -144,69 +139,6 @@ constexpr bool group_changed(commit_outcome o) {
   return o == commit_outcome::appended || o == commit_outcome::inserted || o == commit_outcome::merged;
 }
 
-namespace detail {
-
-/// A window of at most `capacity` consumer_offsets in ONE heap block (24-byte header + samples), no
-/// per-sample allocation. Samples are 28 bytes: offset and lag (null = a sentinel) in full, order,
-/// timestamp and observed_at as 32-bit deltas from per-ring bases. The ring re-encodes itself with
-/// 40-byte samples when its timestamps span more than 2^32 ms (~49 days) or its orders more than
-/// 2^32, and back when they no longer do. Logical index 0 is the oldest sample.
-class sample_ring {
- public:
-  sample_ring() = default;
-  ~sample_ring();
-  sample_ring(sample_ring&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
-  sample_ring& operator=(sample_ring&& other) noexcept;
-  sample_ring(const sample_ring&) = delete;
-  sample_ring& operator=(const sample_ring&) = delete;
-
-  bool allocated() const { return block_ != nullptr; }
-  void allocate(std::size_t capacity);  ///< empty ring; no-op when already allocated
-  std::size_t capacity() const;
-  std::size_t size() const;
-  bool full() const { return size() == capacity(); }
-  consumer_offset at(std::size_t i) const;
-  void push_back(const consumer_offset& s);   ///< the oldest falls off when full
-  void push_front(const consumer_offset& s);  ///< requires !full()
-  void insert(std::size_t i, const consumer_offset& s);  ///< before logical i; oldest falls off when full
-  void assign(std::size_t i, const consumer_offset& s);
-  bool wide() const;
-  std::size_t heap_bytes() const;
-
- private:
-  void rebuild(const std::vector<consumer_offset>& all);
-  std::size_t physical(std::size_t i) const;
-  bool fits(const consumer_offset& s) const;
-  void put(std::size_t slot, const consumer_offset& s);
-  std::vector<consumer_offset> all() const;
-
-  std::byte* block_ = nullptr;
-};
-
-/// Reference-counted string interning (owners and client ids are shared by many partitions). Id 0 = "".
-class string_pool {
- public:
-  std::uint32_t acquire(std::string_view s);
-  void release(std::uint32_t id);
-  std::string_view get(std::uint32_t id) const { return id == 0 ? std::string_view{} : *entries_[id].text; }
-  std::size_t size() const { return index_.size(); }
-
- private:
-  struct entry {
-    const std::string* text = nullptr;
-    std::uint32_t refs = 0;
-  };
-  struct hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, std::uint32_t, hash, std::equal_to<>> index_;
-  std::vector<entry> entries_{entry{}};
-  std::vector<std::uint32_t> free_;
-};
-
-}  // namespace detail
-
 /// The storage state of one cluster.
 class cluster_state {
  public:
@@ -242,7 +174,8 @@ class cluster_state {
   /// Removes one topic from a group, and the group if no topic is left. True when the topic existed.
   bool delete_group_topic(std::string_view group, std::string_view topic);
   /// Removes the topic from broker data, from every group and from the pending buffer; groups left
-  /// without topics are removed (Burrow #426 fix). Returns the groups that changed, sorted.
+  /// without topics are removed (Burrow #426 fix). Returns the groups that changed, sorted. Visits only
+  /// the groups of that topic (consumer index).
   std::vector<std::string> delete_topic(std::string_view topic);
   /// Eager expiry: removes groups whose last commit is older than expire-group (Burrow does this lazily
   /// on fetch) and held entries older than pending_max_age_s. Returns the removed groups, sorted.
@@ -258,7 +191,14 @@ class cluster_state {
   /// Broker log-end history of one partition, oldest → newest (for lag in seconds).
   std::vector<broker_sample> broker_history(std::string_view topic, partition_id partition) const;
   std::vector<std::string> groups() const;  ///< sorted; includes groups awaiting expire()
-  std::vector<std::string> groups_of_topic(std::string_view topic) const;  ///< sorted
+  /// The groups with a stored partition (a commit ring or an owner) of `topic`, sorted. From the
+  /// consumer index: O(g log g) for the g groups of that topic, not a scan of all groups.
+  std::vector<std::string> groups_of_topic(std::string_view topic) const;
+  /// Appends to `out` the groups with a stored partition (a commit ring or an owner) of `topic`, in no
+  /// particular order. O(groups of that topic), from an index kept up to date by every mutation.
+  /// Like groups(), includes groups awaiting expire(); a group whose commits are still held is not
+  /// listed until set_broker_offset() applies them.
+  void consumers_of(std::string_view topic, std::vector<std::string>& out) const;
   bool has_group(std::string_view group) const;
   /// Fills `out` (cleared first) with the group's state. False when unknown or expired at `now`
   /// (Burrow's lazy-expiry check; the group is not removed here).
@@ -269,8 +209,8 @@ class cluster_state {
 
   std::size_t group_count() const;
   std::size_t tracked_partitions() const;  ///< partitions with a commit ring
-  std::size_t pending_count() const { return pending_total_; }
-  std::uint64_t pending_dropped() const { return pending_dropped_; }
+  std::size_t pending_count() const { return pending_.size(); }
+  std::uint64_t pending_dropped() const { return pending_.dropped(); }
   const storage_options& options() const { return options_; }
 
  private:
@@ -279,9 +219,28 @@ class cluster_state {
     std::uint32_t owner = 0;
     std::uint32_t client_id = 0;
   };
+  /// One topic of one group. Exists while at least one of its slots has a ring (commits and owners
+  /// both allocate one), and is then linked in the list of consumers_[topic]. The list is intrusive
+  /// (map nodes do not move), so the index costs no allocation per (group, topic): this node is the
+  /// same 96-byte malloc chunk as the former {std::string key, slots} node.
+  struct group_topic {
+    std::vector<partition_slot> slots;
+    const std::string* group = nullptr;  ///< the groups_ key of the group it belongs to
+    group_topic* prev = nullptr;         ///< neighbours in the consumers_[topic] list
+    group_topic* next = nullptr;
+  };
+  /// Orders interned names (pointers to consumers_ keys) by their text; transparent for lookups.
+  struct by_name {
+    using is_transparent = void;
+    bool operator()(const std::string* a, const std::string* b) const { return *a < *b; }
+    bool operator()(const std::string* a, std::string_view b) const { return std::string_view(*a) < b; }
+    bool operator()(std::string_view a, const std::string* b) const { return a < std::string_view(*b); }
+  };
+  /// A group's topics, sorted by name; each key is the consumers_ key of that topic (no copy per group).
+  using topic_map = std::map<const std::string*, group_topic, by_name>;
   struct group_state {
     std::int64_t last_commit = 0;
-    std::map<std::string, std::vector<partition_slot>, std::less<>> topics;
+    topic_map topics;
   };
   struct broker_topic {
     std::int32_t partition_count = 0;
@@ -289,64 +248,58 @@ class cluster_state {
     std::vector<std::uint16_t> head;     ///< per partition: physical index of the oldest sample
     std::vector<std::uint16_t> count;    ///< per partition: samples held
   };
-  struct pending_entry {
-    bool is_commit = true;
-    std::string group;
-    std::int32_t partition = 0;
-    std::int64_t offset = 0;
-    std::int64_t order = 0;
-    std::int64_t timestamp = 0;
-    std::string owner;
-    std::string client_id;
-    std::int64_t held_since = 0;
-  };
   struct string_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
   struct group_filter;
+  using group_map = std::unordered_map<std::string, group_state, string_hash, std::equal_to<>>;
+  using group_entry = group_map::value_type;
+  /// The consumer index: topic → the head of the (unordered) list of the group_topic of every group
+  /// holding it; never null. Its nodes own the topic names that topic_map keys point to.
+  using consumer_map = std::unordered_map<std::string, group_topic*, string_hash, std::equal_to<>>;
 
   std::int64_t expire_threshold(timestamp_ms now) const;
   bool accept_group(std::string_view group) const;
   const broker_topic* resolvable(std::string_view topic, std::int32_t partition) const;
   std::optional<std::int64_t> latest_broker(const broker_topic& t, std::int32_t partition) const;
-  group_state& group_for(std::string_view group, bool* created);
-  using group_map = std::unordered_map<std::string, group_state, string_hash, std::equal_to<>>;
-  /// Erases a group and forgets it in the group_for cache; returns the next iterator.
+  group_entry& group_for(std::string_view group, bool* created);
+  /// Unlinks every topic of the group from the index, releases its strings, erases it and forgets it
+  /// in the group_for cache; returns the next iterator. The only way a group leaves groups_.
   group_map::iterator erase_group(group_map::iterator it);
-  partition_slot& slot_for(group_state& g, std::string_view topic, std::int32_t partition,
+  /// Adds a topic to a group and links it in the index. The only way a topic enters a group.
+  topic_map::iterator link_topic(group_entry& g, std::string_view topic);
+  /// Unlinks a topic of a group from the index, releases its strings and erases it. The only way a
+  /// topic leaves a group.
+  void unlink_topic(topic_map& topics, topic_map::iterator t);
+  partition_slot& slot_for(group_entry& g, std::string_view topic, std::int32_t partition,
                            std::int32_t partition_count);
   commit_outcome apply_commit(std::string_view group, std::string_view topic, std::int32_t partition,
                               std::int64_t offset, std::int64_t order, std::int64_t ts, std::int64_t now,
                               const broker_topic& bt);
-  bool apply_owner(group_state& g, std::string_view topic, std::int32_t partition, std::string_view owner,
+  bool apply_owner(group_entry& g, std::string_view topic, std::int32_t partition, std::string_view owner,
                    std::string_view client_id, const broker_topic& bt);
-  bool hold(std::string_view topic, pending_entry e);
   void release_slots(std::vector<partition_slot>& slots);
-  void release_group(group_state& g);
 
   storage_options options_;
   std::unique_ptr<group_filter> filter_;
+  consumer_map consumers_;  // declared before groups_: its keys outlive the topic_map keys pointing at them
   group_map groups_;
   // group_for cache: commits of one group arrive in runs, so the last group found is remembered
   // (nodes of an unordered_map stay put on rehash and on move). Reset by erase_group; a moved-from
   // state forgets it.
   struct group_cache {
-    const std::string* key = nullptr;
-    group_state* group = nullptr;
+    group_entry* entry = nullptr;
     group_cache() = default;
-    group_cache(group_cache&& o) noexcept : key(std::exchange(o.key, nullptr)), group(std::exchange(o.group, nullptr)) {}
+    group_cache(group_cache&& o) noexcept : entry(std::exchange(o.entry, nullptr)) {}
     group_cache& operator=(group_cache&& o) noexcept {
-      key = std::exchange(o.key, nullptr);
-      group = std::exchange(o.group, nullptr);
+      entry = std::exchange(o.entry, nullptr);
       return *this;
     }
   };
   group_cache last_group_;
   std::map<std::string, broker_topic, std::less<>> broker_;
-  std::unordered_map<std::string, std::deque<pending_entry>, string_hash, std::equal_to<>> pending_;
-  std::size_t pending_total_ = 0;
-  std::uint64_t pending_dropped_ = 0;
+  detail::pending_buffer pending_;
   detail::string_pool strings_;
 };
 

@@ -531,43 +531,6 @@ BOOST_AUTO_TEST_CASE(ring_with_timestamps_spanning_months_stays_exact) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(sample_ring_is_compact_and_widens_for_huge_spans) {
-  detail::sample_ring r;
-  BOOST_TEST(!r.allocated());
-  r.allocate(4);
-  BOOST_TEST(r.heap_bytes() == 24u + 4u * 28u);
-  r.push_back({10, 1, now_ms, now_ms + 5, 7});
-  r.push_back({20, 2, now_ms + 1000, now_ms + 1000, null_lag});
-  BOOST_TEST(!r.wide());
-  r.push_back({30, 3, now_ms + (std::int64_t{1} << 33), now_ms, 0});  // span > 2^32 ms
-  BOOST_TEST(r.wide());
-  BOOST_TEST(r.heap_bytes() == 24u + 4u * 40u);
-  r.push_front({5, 0, -1, -1, 1});
-  r.push_back({40, 4, now_ms, now_ms, 2});  // full: the oldest (order 0) falls off
-  const std::vector<consumer_offset> expected{{10, 1, now_ms, now_ms + 5, 7},
-                                              {20, 2, now_ms + 1000, now_ms + 1000, null_lag},
-                                              {30, 3, now_ms + (std::int64_t{1} << 33), now_ms, 0},
-                                              {40, 4, now_ms, now_ms, 2}};
-  BOOST_TEST_REQUIRE(r.size() == 4u);
-  for (std::size_t i = 0; i < 4; ++i) BOOST_TEST((r.at(i) == expected[i]));
-  r.insert(2, {25, 25, now_ms, now_ms, null_lag});  // full: oldest falls off, inserted before order 3
-  BOOST_TEST(r.at(0).order == 2);
-  BOOST_TEST(r.at(1).order == 25);
-  BOOST_TEST(r.at(2).order == 3);
-  r.assign(2, {31, 31, now_ms, now_ms, 9});  // the wide sample leaves: back to compact
-  r.assign(1, {26, 26, now_ms, now_ms, 9});
-  r.insert(1, {21, 21, now_ms, now_ms, 1});
-  BOOST_TEST(!r.wide());
-  BOOST_TEST(r.at(0).order == 21);
-  BOOST_TEST(r.at(3).order == 4);
-  r.push_back({50, 21 + (std::int64_t{1} << 32), now_ms, now_ms, 3});  // orders span > 2^32
-  BOOST_TEST(r.wide());
-  BOOST_TEST(r.at(3).order == 21 + (std::int64_t{1} << 32));
-  r.push_back({51, 5, now_ms, now_ms, 3});  // orders below the base are re-based
-  BOOST_TEST(r.at(3).order == 5);
-  BOOST_TEST(r.at(0).order == 31);
-}
-
 BOOST_AUTO_TEST_CASE(listings_are_sorted) {
   auto s = with_topic(burrow_test_options(), 1000);
   s.set_broker_offset({"a-topic", partition_id{0}, 1, offset_t{5}}, now);
