@@ -7,10 +7,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <cstdlib>
+#include <map>
 
 #include "service/cluster/cluster_poller.hpp"
 #include "service/config/config.hpp"
+#include "service/core/actor.hpp"
 #include "service/core/clock.hpp"
+#include "service/core/feed.hpp"
 #include "service/core/log.hpp"
 #include "service/core/offload.hpp"
 #include "service/evaluator/group_evaluator.hpp"
@@ -59,16 +63,20 @@ struct app::impl {
   explicit impl(const config& c)
       : cfg(c),
         ioc(1),
-        pool(2),
         signals(ioc, SIGINT, SIGTERM),
-        store(ioc.get_executor(), storage_from(c.the_storage()), cluster_names(c)),
-        evaluator(ioc.get_executor(), store, evaluator_from(c.the_evaluator()),
-                  std::chrono::milliseconds(c.warren.coalesce_ms), c.warren.eval_interval) {}
+        store(ioc.get_executor(), sup, storage_from(c.the_storage()), cluster_names(c)),
+        evaluator(ioc.get_executor(), sup, store, evaluator_from(c.the_evaluator()),
+                  std::chrono::milliseconds(c.warren.coalesce_ms), c.warren.eval_interval) {
+    // Blocking librdkafka calls of one cluster cannot starve another's: one small pool each.
+    for (const auto& [name, m] : c.clusters) pools.emplace(name, std::make_unique<blocking_pool>(2));
+  }
 
   const config& cfg;
   asio::io_context ioc;
-  blocking_pool pool;
+  supervisor sup;
+  std::map<std::string, std::unique_ptr<blocking_pool>, std::less<>> pools;
   asio::signal_set signals;
+  feed<cluster_event> cluster_changes;
   offset_store store;
   group_evaluator evaluator;
   std::vector<std::unique_ptr<cluster_poller>> pollers;
@@ -89,6 +97,33 @@ struct app::impl {
     return true;
   }
 
+  /// Freshness rule (documented in README "Health"): stale while the cluster is unreachable, its
+  /// poller or one of its offsets readers is down, a reader lost the brokers, or a reader has not
+  /// finished its replay.
+  cluster_freshness freshness(const std::string& cluster) const {
+    cluster_freshness f;
+    for (const auto& p : pollers)
+      if (p->name() == cluster) {
+        f.as_of_ms = p->stats().last_success_ms;
+        f.reachable = p->stats().reachable;
+        if (!p->stats().reachable) {
+          f.stale = true;
+          f.reason = "cluster unreachable: " + p->stats().last_error;
+        } else if (!p->up()) {
+          f.stale = true;
+          f.reason = "cluster poller restarting";
+        }
+      }
+    for (const auto& r : readers) {
+      if (r->cluster() != cluster || f.stale) continue;
+      if (!r->up()) f.reason = "offsets reader " + r->name() + " restarting";
+      else if (!r->stats().connected) f.reason = "offsets reader " + r->name() + " cannot reach the brokers";
+      else if (!r->stats().caught_up) f.reason = "offsets replay in progress";
+      f.stale = !f.reason.empty();
+    }
+    return f;
+  }
+
   http::cluster_health health(const std::string& cluster) const {
     http::cluster_health h;
     for (const auto& p : pollers)
@@ -99,7 +134,12 @@ struct app::impl {
       }
     h.offsets_caught_up = true;
     for (const auto& r : readers)
-      if (r->cluster() == cluster) h.offsets_caught_up = h.offsets_caught_up && r->stats().caught_up;
+      if (r->cluster() == cluster) {
+        h.offsets_caught_up = h.offsets_caught_up && r->stats().caught_up;
+        h.replay_position += r->stats().replay_position;
+        h.replay_target += r->stats().replay_target;
+      }
+    h.freshness = freshness(cluster);
     return h;
   }
 
@@ -117,22 +157,26 @@ struct app::impl {
       s.ws_messages_coalesced = hub->stats().messages_coalesced;
       s.ws_messages_dropped = hub->stats().messages_dropped;
     }
+    s.actors = sup.snapshot();
+    for (const auto& [name, m] : cfg.clusters) s.freshness.emplace_back(name, freshness(name));
     return render_metrics(s);
   }
 
   bool start() {
     auto ex = ioc.get_executor();
-    // Dependency order: store, evaluator, HTTP, cluster pollers, offsets readers.
-    store.set_listener([this](const std::string& c, const std::string& g, bool removed) {
-      evaluator.on_store_change(c, g, removed);
+    sup.on_change([this](const actor& a) {
+      if (!a.cluster().empty()) cluster_changes.publish(cluster_event{a.cluster()});
     });
+    // Dependency order: store, evaluator, hub, HTTP, cluster pollers, offsets readers.
+    store.set_sink(evaluator.inbox());
     store.start();
     evaluator.start();
     {  // ws: the hub subscribes to the evaluator; HTTP servers hand it `/v3/stream` upgrades
       ws::hub_options wo;
       wo.limits.outbox = static_cast<std::size_t>(std::max(cfg.warren.ws_outbox, 1));
       wo.server_version = "warren " WARREN_VERSION;
-      hub = std::make_unique<ws::ws_hub>(ex, evaluator, cluster_names(cfg), wo);
+      hub = std::make_unique<ws::ws_hub>(ex, sup, evaluator, cluster_changes, cluster_names(cfg), wo,
+                                         [this](const std::string& c) { return freshness(c); });
       hub->start();
     }
 
@@ -145,6 +189,12 @@ struct app::impl {
     ctx.metrics = [this] { return metrics(); };
     ctx.health = [this](const std::string& c) { return health(c); };
     ctx.count_request = [this](const std::string& route, unsigned code) { http_counts.add(route, code); };
+    ctx.actors = [this] { return sup.snapshot(); };
+    ctx.started = started;
+    if (const char* f = std::getenv("WARREN_FAULT_INJECTION"); f && std::string_view(f) == "1") {
+      log_warn("app", "WARREN_FAULT_INJECTION=1: POST /v3/admin/fault/:actor/:cluster is enabled (tests only)");
+      ctx.inject_fault = [this](const std::string& a, const std::string& c) { return sup.inject_fault(a, c); };
+    }
     api = std::make_unique<http::api_v3>(std::move(ctx));
     for (const auto& [name, h] : cfg.httpservers) {
       http::server_options o;
@@ -165,8 +215,14 @@ struct app::impl {
 
     auto to_store = [this](store_cmd::batch b) -> task<void> { co_await store.send(std::move(b)); };
     for (const auto& [name, c] : cfg.clusters) {
-      pollers.push_back(std::make_unique<cluster_poller>(ex, pool, c, kafka::settings_for(cfg, c.servers, c.client_profile),
-                                                         to_store));
+      std::vector<std::string> keep;  // Burrow never reaps its self-reporting groups
+      for (const auto& [cn, cm] : cfg.consumers)
+        if (cm.cluster == name && cm.self_report) keep.push_back("burrow-" + cn);
+      auto settings = kafka::settings_for(cfg, c.servers, c.client_profile);
+      settings.name = name;  // librdkafka's log lines carry the cluster
+      pollers.push_back(std::make_unique<cluster_poller>(ex, sup, *pools.at(name), c, std::move(settings), to_store,
+                                                         std::move(keep), clock::system()));
+      pollers.back()->on_state_change([this, n = name] { cluster_changes.publish(cluster_event{n}); });
       pollers.back()->start();
     }
     for (const auto& [name, c] : cfg.consumers) {
@@ -175,24 +231,32 @@ struct app::impl {
                  " (ZooKeeper-committed offsets) is not supported by Warren; skipped");
         continue;
       }
-      readers.push_back(std::make_unique<offsets_reader>(
-          ex, pool, c, kafka::settings_for(cfg, c.servers, c.client_profile), to_store));
+      auto pool = pools.find(c.cluster);
+      if (pool == pools.end()) {
+        log_error("app", "consumer ", name, ": cluster ", c.cluster, " is not configured");
+        return false;
+      }
+      auto settings = kafka::settings_for(cfg, c.servers, c.client_profile);
+      settings.name = c.cluster;
+      readers.push_back(std::make_unique<offsets_reader>(ex, sup, *pool->second, c, std::move(settings), to_store,
+                                                         clock::system()));
+      readers.back()->on_state_change([this, n = c.cluster] { cluster_changes.publish(cluster_event{n}); });
       readers.back()->start();
     }
     return true;
   }
 
-  // Reverse order: readers, pollers, HTTP, evaluator, store. librdkafka handles close on the pool.
+  // Reverse order: hub, readers, pollers, HTTP, evaluator, store. librdkafka handles close on the pools.
   task<void> stop() {
     if (stopping) co_return;
     stopping = true;
     log_info("app", "shutting down");
-    if (hub) hub->stop();  // ws: close frames go out first
+    if (hub) co_await hub->stop();  // ws: close frames go out first
     for (auto it = readers.rbegin(); it != readers.rend(); ++it) co_await (*it)->stop();
     for (auto it = pollers.rbegin(); it != pollers.rend(); ++it) co_await (*it)->stop();
     for (auto& s : servers) s->stop();
-    evaluator.stop();
-    store.stop();
+    co_await evaluator.stop();
+    co_await store.stop();
     signals.cancel();
   }
 };
@@ -217,7 +281,7 @@ int app::run() {
     log_info("app", "warren ", WARREN_VERSION, " started");
   }
   d.ioc.run();
-  d.pool.join();
+  for (auto& [name, p] : d.pools) p->join();
   log_info("app", "stopped");
   return code;
 }

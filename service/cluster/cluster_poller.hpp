@@ -4,11 +4,14 @@
 // leader broker, via rd_kafka_offsets_for_times); every groups-reaper-refresh (when > 0) it lists
 // the cluster's groups. Results go to the store as commands. Blocking librdkafka calls run on
 // blocking_pool; the actor itself lives on the io thread. A cluster that cannot be reached is
-// logged once per outage and retried on the next tick.
+// logged once per outage and retried on the next tick. One broker that fails the log-end request
+// does not discard what the others answered. Supervised (core/actor.hpp): after an exception the
+// client is rebuilt and a fresh round starts.
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "service/core/async.hpp"
 #include "service/kafka/client.hpp"
@@ -16,6 +19,8 @@
 
 namespace warren {
 class blocking_pool;
+class clock;
+class supervisor;
 struct cluster_module;
 
 struct poller_stats {
@@ -27,14 +32,20 @@ struct poller_stats {
   std::uint64_t metadata_rounds = 0;
   std::size_t topics = 0;
   std::size_t partitions = 0;
+  std::uint64_t partitions_unanswered = 0;  ///< log-end answers missing (failed brokers), total
+  std::int64_t last_success_ms = 0;  ///< wall time of the last successful log-end round
 };
 
 class cluster_poller {
  public:
   using sink = std::function<task<void>(store_cmd::batch)>;
 
-  cluster_poller(asio::any_io_executor ex, blocking_pool& pool, const cluster_module& module,
-                 kafka::client_settings settings, sink to_store);
+  /// `keep_groups`: groups the reaper never removes (the self-reporting `burrow-<consumer>` groups).
+  cluster_poller(asio::any_io_executor ex, supervisor& sup, blocking_pool& pool, const cluster_module& module,
+                 kafka::client_settings settings, sink to_store, std::vector<std::string> keep_groups,
+                 const clock& clk);
+  /// Called (io thread) when reachability changes; the app publishes a cluster event.
+  void on_state_change(std::function<void()> f);
   ~cluster_poller();
   cluster_poller(const cluster_poller&) = delete;
   cluster_poller& operator=(const cluster_poller&) = delete;
@@ -44,6 +55,7 @@ class cluster_poller {
 
   const std::string& name() const;
   const poller_stats& stats() const;
+  bool up() const;
 
  private:
   struct impl;

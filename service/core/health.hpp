@@ -23,6 +23,16 @@ struct cluster_freshness {
   bool stale = false;
   std::int64_t as_of_ms = 0;  ///< newest time the data is known good: last successful broker round (ms)
   std::string reason;         ///< "" when fresh; e.g. "cluster unreachable: <error>", "offsets replay in progress"
+  bool reachable = true;      ///< the cluster answered its last metadata/offset request
+  friend bool operator==(const cluster_freshness&, const cluster_freshness&) = default;
+};
+
+/// "Something about this cluster's health changed" (published by its poller and readers; the
+/// subscriber reads the current freshness when it handles the event). Coalesces per cluster.
+struct cluster_event {
+  std::string cluster;
+  std::string key() const { return cluster; }
+  void merge(cluster_event&&) {}
 };
 
 }  // namespace warren

@@ -1,18 +1,21 @@
 #include "service/evaluator/group_evaluator.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <set>
 
-#include "service/core/clock.hpp"
+#include "service/core/actor.hpp"
+#include "service/core/feed.hpp"
 #include "service/core/log.hpp"
+#include "service/evaluator/coalescer.hpp"
 #include "service/storage/offset_store.hpp"
 
 namespace warren {
 namespace {
-constexpr std::size_t pass_slice = 1000;  // groups evaluated between two yields of a full pass
+// One io-thread turn of a flush or pass evaluates groups until this budget is spent, then yields
+// so HTTP, the readers and the hub get their turn.
+constexpr auto slice_budget = std::chrono::microseconds(2000);
 
 bool statuses_differ(const group_status& a, const group_status& b) {
   if (a.status != b.status || a.partitions.size() != b.partitions.size()) return true;
@@ -25,45 +28,60 @@ bool statuses_differ(const group_status& a, const group_status& b) {
 }
 }  // namespace
 
-group_evaluator::subscription& group_evaluator::subscription::operator=(subscription&& o) noexcept {
-  if (this != &o) {
-    if (owner_) owner_->subscribers_.erase(it_);
-    owner_ = std::exchange(o.owner_, nullptr);
-    it_ = o.it_;
+std::string status_event::key() const {
+  std::string k;
+  k.reserve(cluster.size() + group.size() + 1);
+  k.append(cluster).push_back('\0');
+  k.append(group);
+  return k;
+}
+
+struct group_evaluator::impl final : change_sink {
+  impl(asio::any_io_executor e, supervisor& sup, const offset_store& st, evaluator_options o,
+       std::chrono::milliseconds c, std::chrono::milliseconds f, const clock& clk)
+      : ex(e), store(st), options(o), full_interval(f), time(clk), policy(c), wake(e), tick(e), pass_timer(e),
+        self(e, sup, "group_evaluator", "", clk) {
+    wake.expires_at(std::chrono::steady_clock::time_point::max());
+    self.add_loop("flush", [this] { return flush_loop(); });
+    self.add_loop("periodic pass", [this] { return pass_loop(); });
+    self.on_interrupt([this] {
+      wake.cancel();
+      tick.cancel();
+      pass_timer.cancel();
+    });
   }
-  return *this;
-}
-group_evaluator::subscription::~subscription() {
-  if (owner_) owner_->subscribers_.erase(it_);
-}
 
-struct group_evaluator::impl {
-  impl(group_evaluator& s, asio::any_io_executor e, const offset_store& st, evaluator_options o,
-       std::chrono::milliseconds c, std::chrono::milliseconds f)
-      : self(s), ex(e), store(st), options(o), coalesce(c), full_interval(f), tick(e), pass_timer(e) {}
-
-  group_evaluator& self;
   asio::any_io_executor ex;
   const offset_store& store;
   evaluator_options options;
-  std::chrono::milliseconds coalesce, full_interval;
-  asio::steady_timer tick, pass_timer;
-  bool tick_armed = false;
-  bool stopping = false;
+  std::chrono::milliseconds full_interval;
+  const clock& time;
+  coalescer policy;
+  asio::steady_timer wake, tick, pass_timer;
+  bool idle = false;
   std::map<std::string, std::map<std::string, group_status, std::less<>>, std::less<>> kept;
   std::set<std::pair<std::string, std::string>> dirty;
+  std::vector<std::pair<std::string, std::string>> removed;
   evaluator_stats stats;
   group_view view;  // reused between evaluations
+  feed<status_event> out;
+  actor self;  // last: its loops capture this
 
-  void publish(const std::string& cluster, const std::string& group, const group_status* current,
-               status_code previous) {
+  // ---- change_sink: called by the store (io thread); only queues ----
+  void group_changed(const std::string& cluster, const std::string& group) override {
+    dirty.emplace(cluster, group);
+    policy.mark(time.steady());
+    if (idle) wake.cancel();
+  }
+  void group_removed(const std::string& cluster, const std::string& group) override {
+    dirty.erase({cluster, group});
+    removed.emplace_back(cluster, group);
+    if (idle) wake.cancel();
+  }
+
+  void publish(const std::string& cluster, const std::string& group, status_code previous) {
     ++stats.changes;
-    group_status_changed ev{cluster, group, current, previous};
-    for (auto it = self.subscribers_.begin(); it != self.subscribers_.end();) {
-      auto next = std::next(it);  // a subscriber may unsubscribe itself
-      (*it)(ev);
-      it = next;
-    }
+    out.publish(status_event{cluster, group, previous});
   }
 
   void evaluate(const std::string& cluster, const std::string& group, timestamp_ms now) {
@@ -74,7 +92,8 @@ struct group_evaluator::impl {
       if (it != groups.end()) {
         auto previous = it->second.status;
         groups.erase(it);
-        publish(cluster, group, nullptr, previous);
+        ++stats.removals;
+        publish(cluster, group, previous);
       }
       return;
     }
@@ -82,97 +101,119 @@ struct group_evaluator::impl {
     stats.partitions += view.partitions.size();
     auto fresh = evaluate_group(cluster, group, view, now, options);
     if (it == groups.end()) {
-      auto [ins, ok] = groups.emplace(group, std::move(fresh));
-      publish(cluster, group, &ins->second, status_code::notfound);
+      groups.emplace(group, std::move(fresh));
+      publish(cluster, group, status_code::notfound);
       return;
     }
     bool changed = statuses_differ(it->second, fresh);
     auto previous = it->second.status;
     it->second = std::move(fresh);
-    if (changed) publish(cluster, group, &it->second, previous);
+    if (changed) publish(cluster, group, previous);
   }
 
-  void flush() {
-    if (dirty.empty()) return;
-    auto start = std::chrono::steady_clock::now();
-    const timestamp_ms now{wall_now_ms()};
-    auto work = std::move(dirty);
-    dirty.clear();
-    for (const auto& [c, g] : work) evaluate(c, g, now);
-    stats.evaluation_seconds_total +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  void apply_removals() {
+    auto work = std::move(removed);
+    removed.clear();
+    const timestamp_ms now{time.wall_ms()};
+    for (const auto& [c, g] : work) evaluate(c, g, now);  // the store no longer has it: removed
   }
 
-  void arm_tick() {
-    if (tick_armed || stopping) return;
-    tick_armed = true;
-    tick.expires_after(coalesce);
-    tick.async_wait([this](const boost::system::error_code& ec) {
-      tick_armed = false;
-      if (ec || stopping) return;
-      flush();
-    });
+  void note_slice(std::chrono::steady_clock::time_point began) {
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    stats.longest_slice_seconds = std::max(stats.longest_slice_seconds, s);
+    stats.evaluation_seconds_total += s;
+  }
+
+  /// Evaluates `keys` in slices of slice_budget, yielding between slices. Keys that became
+  /// removed meanwhile are handled by apply_removals at the top of each slice.
+  task<void> evaluate_sliced(const std::vector<std::pair<std::string, std::string>>& keys) {
+    std::size_t i = 0;
+    while (i < keys.size() && !self.stopping()) {
+      auto began = std::chrono::steady_clock::now();
+      apply_removals();
+      const timestamp_ms now{time.wall_ms()};
+      do {
+        evaluate(keys[i].first, keys[i].second, now);
+        ++i;
+      } while (i < keys.size() && (i % 16 != 0 || std::chrono::steady_clock::now() - began < slice_budget));
+      note_slice(began);
+      if (i < keys.size()) co_await asio::post(ex, asio::use_awaitable);
+      self.checkpoint();
+    }
+  }
+
+  task<void> flush_loop() {
+    while (!self.stopping()) {
+      self.checkpoint();
+      if (dirty.empty() && removed.empty()) {
+        idle = true;
+        wake.expires_at(std::chrono::steady_clock::time_point::max());
+        co_await wake.async_wait(use_nothrow);
+        idle = false;
+        continue;
+      }
+      if (!removed.empty()) {
+        auto began = std::chrono::steady_clock::now();
+        apply_removals();
+        note_slice(began);
+      }
+      if (dirty.empty()) continue;
+      auto now = time.steady();
+      auto due = policy.due().value_or(now);
+      if (due > now) {  // trailing part of a burst: wait for the tick
+        tick.expires_after(due - now);
+        co_await tick.async_wait(use_nothrow);
+        if (self.stopping()) break;
+        self.checkpoint();
+      }
+      policy.flushed(time.steady());
+      std::vector<std::pair<std::string, std::string>> keys(std::make_move_iterator(dirty.begin()),
+                                                            std::make_move_iterator(dirty.end()));
+      dirty.clear();
+      ++stats.flushes;
+      co_await evaluate_sliced(keys);
+    }
+  }
+
+  std::vector<std::pair<std::string, std::string>> everything() const {
+    // Everything the store has, plus kept groups it no longer has (they get removed).
+    std::vector<std::pair<std::string, std::string>> all;
+    for (const auto& c : store.cluster_names()) {
+      const auto* st = store.cluster(c);
+      if (st)
+        for (auto& g : st->groups()) all.emplace_back(c, std::move(g));
+      if (auto k = kept.find(c); k != kept.end())
+        for (const auto& [g, s] : k->second)
+          if (!st || !st->has_group(g)) all.emplace_back(c, g);
+    }
+    return all;
   }
 
   task<void> pass_loop() {
-    while (!stopping) {
+    while (!self.stopping()) {
       pass_timer.expires_after(full_interval);
-      auto [ec] = co_await pass_timer.async_wait(use_nothrow);
-      if (ec || stopping) co_return;
-      auto start = std::chrono::steady_clock::now();
-      // Everything the store has, plus kept groups it no longer has (they get removed).
-      std::vector<std::pair<std::string, std::string>> all;
-      for (const auto& c : store.cluster_names()) {
-        if (const auto* st = store.cluster(c))
-          for (auto& g : st->groups()) all.emplace_back(c, std::move(g));
-        if (auto k = kept.find(c); k != kept.end())
-          for (const auto& [g, s] : k->second)
-            if (!store.cluster(c) || !store.cluster(c)->has_group(g)) all.emplace_back(c, g);
-      }
-      for (std::size_t i = 0; i < all.size() && !stopping; ++i) {
-        evaluate(all[i].first, all[i].second, timestamp_ms{wall_now_ms()});
-        if ((i + 1) % pass_slice == 0) co_await asio::post(ex, asio::use_awaitable);  // let HTTP in
-      }
+      co_await pass_timer.async_wait(use_nothrow);
+      if (self.stopping()) break;
+      self.checkpoint();
+      auto began = std::chrono::steady_clock::now();
+      co_await evaluate_sliced(everything());
       ++stats.passes;
-      stats.last_pass_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      stats.evaluation_seconds_total += stats.last_pass_seconds;
+      stats.last_pass_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     }
   }
 };
 
-group_evaluator::group_evaluator(asio::any_io_executor ex, const offset_store& store, evaluator_options options,
-                                 std::chrono::milliseconds coalesce, std::chrono::milliseconds full_pass_interval)
-    : impl_(std::make_unique<impl>(*this, ex, store, options, coalesce, full_pass_interval)) {}
+group_evaluator::group_evaluator(asio::any_io_executor ex, supervisor& sup, const offset_store& store,
+                                 evaluator_options options, std::chrono::milliseconds coalesce,
+                                 std::chrono::milliseconds full_pass_interval, const clock& clk)
+    : impl_(std::make_unique<impl>(ex, sup, store, options, coalesce, full_pass_interval, clk)) {}
 group_evaluator::~group_evaluator() = default;
 
-void group_evaluator::start() {
-  asio::co_spawn(impl_->ex, impl_->pass_loop(), [](std::exception_ptr e) {
-    if (e) log_error("evaluator", "periodic pass ended with an exception");
-  });
-}
+void group_evaluator::start() { impl_->self.start(); }
+task<void> group_evaluator::stop() { co_await impl_->self.stop(); }
 
-void group_evaluator::stop() {
-  impl_->stopping = true;
-  impl_->tick.cancel();
-  impl_->pass_timer.cancel();
-}
-
-void group_evaluator::on_store_change(const std::string& cluster, const std::string& group, bool removed) {
-  if (removed) {
-    // A removal needs no evaluation: forget the group now, so no reader sees it after the store
-    // dropped it.
-    impl_->dirty.erase({cluster, group});
-    impl_->evaluate(cluster, group, timestamp_ms{wall_now_ms()});
-    return;
-  }
-  impl_->dirty.emplace(cluster, group);
-  impl_->arm_tick();
-}
-
-group_evaluator::subscription group_evaluator::subscribe(subscriber s) {
-  subscribers_.push_back(std::move(s));
-  return subscription(this, std::prev(subscribers_.end()));
-}
+change_sink& group_evaluator::inbox() { return *impl_; }
+feed<status_event>& group_evaluator::changes() { return impl_->out; }
 
 const group_status* group_evaluator::status(std::string_view cluster, std::string_view group) const {
   auto c = impl_->kept.find(cluster);
@@ -194,7 +235,26 @@ std::size_t group_evaluator::size() const {
   return n;
 }
 
-const evaluator_stats& group_evaluator::stats() const { return impl_->stats; }
-void group_evaluator::flush() { impl_->flush(); }
+const evaluator_stats& group_evaluator::stats() const {
+  impl_->stats.dirty = impl_->dirty.size();
+  return impl_->stats;
+}
+
+void group_evaluator::flush_now() {
+  auto& d = *impl_;
+  d.apply_removals();
+  const timestamp_ms now{d.time.wall_ms()};
+  auto work = std::move(d.dirty);
+  d.dirty.clear();
+  for (const auto& [c, g] : work) d.evaluate(c, g, now);
+  d.policy.flushed(d.time.steady());
+}
+
+void group_evaluator::pass_now() {
+  auto& d = *impl_;
+  d.apply_removals();
+  const timestamp_ms now{d.time.wall_ms()};
+  for (const auto& [c, g] : d.everything()) d.evaluate(c, g, now);
+}
 
 }  // namespace warren

@@ -1,26 +1,34 @@
 #pragma once
-// group_evaluator (actor): keeps the latest status of every group. The store reports changed
-// groups (mark_dirty); they are re-evaluated together on a short coalescing tick. A periodic pass
-// re-evaluates every group (STOP and current lag depend on the clock and the broker offsets),
-// in slices so the io thread stays responsive. Whenever a group's status or any partition's
-// status changes, or a group is removed, subscribers get a `group_status_changed` event. HTTP
-// reads the kept statuses; nothing is evaluated on the request path and nothing is cached
-// beyond the groups that exist.
+// group_evaluator (actor): keeps the latest status of every group.
+// - Input: the store marks groups dirty through inbox() (a queue this actor owns; the store never
+//   runs evaluation code). Dirty groups are evaluated by the evaluator's own loop with leading-edge
+//   coalescing (coalescer.hpp): a lone change at once, a burst once per `coalesce` window; the work
+//   is sliced (a few ms per io-thread turn) however many groups are dirty.
+// - A periodic pass re-evaluates every group (STOP depends on the clock), sliced the same way.
+// - Output: whenever a group's status or any partition's status changes, or a group is removed,
+//   a status_event goes to changes(); each subscriber (ws hub, notifiers) drains its own queue.
+// - Queries (HTTP, metrics, snapshots) read kept statuses: nothing is evaluated on a request.
+// Supervised (core/actor.hpp): a loop that throws restarts; dirty marks survive the restart.
+// io thread only.
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "service/core/async.hpp"
+#include "service/core/clock.hpp"
 #include "service/evaluator/rules.hpp"
+#include "service/storage/change_sink.hpp"
 
 namespace warren {
 class offset_store;
+class supervisor;
+template <class Event>
+class feed;
 
-/// One change event. `current` is null when the group was removed.
+/// What a subscriber handles: `current` is the kept status now (null when the group is gone).
 struct group_status_changed {
   const std::string& cluster;
   const std::string& group;
@@ -28,45 +36,43 @@ struct group_status_changed {
   status_code previous;         ///< notfound when the group is new
 };
 
+/// The event queued per subscriber; coalesces per group, keeping the oldest `previous`.
+struct status_event {
+  std::string cluster, group;
+  status_code previous = status_code::notfound;
+  std::string key() const;
+  void merge(status_event&&) {}
+};
+
 struct evaluator_stats {
   std::uint64_t evaluations = 0;      ///< group evaluations
   std::uint64_t partitions = 0;       ///< partition evaluations
   std::uint64_t changes = 0;          ///< events published
   std::uint64_t passes = 0;           ///< periodic full passes
+  std::uint64_t flushes = 0;          ///< dirty flushes
+  std::uint64_t removals = 0;         ///< groups removed
   double last_pass_seconds = 0;       ///< duration of the last full pass
+  double longest_slice_seconds = 0;   ///< longest single io-thread turn of a flush or pass
   double evaluation_seconds_total = 0;
+  std::size_t dirty = 0;              ///< groups waiting for evaluation now
 };
 
 class group_evaluator {
  public:
-  using subscriber = std::function<void(const group_status_changed&)>;
-
-  /// RAII subscription: unsubscribes on destruction.
-  class subscription {
-   public:
-    subscription() = default;
-    subscription(group_evaluator* owner, std::list<subscriber>::iterator it) : owner_(owner), it_(it) {}
-    subscription(subscription&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), it_(o.it_) {}
-    subscription& operator=(subscription&& o) noexcept;
-    ~subscription();
-
-   private:
-    group_evaluator* owner_ = nullptr;
-    std::list<subscriber>::iterator it_;
-  };
-
-  group_evaluator(asio::any_io_executor ex, const offset_store& store, evaluator_options options,
-                  std::chrono::milliseconds coalesce, std::chrono::milliseconds full_pass_interval);
+  group_evaluator(asio::any_io_executor ex, supervisor& sup, const offset_store& store, evaluator_options options,
+                  std::chrono::milliseconds coalesce, std::chrono::milliseconds full_pass_interval,
+                  const clock& clk = clock::system());
   ~group_evaluator();
   group_evaluator(const group_evaluator&) = delete;
   group_evaluator& operator=(const group_evaluator&) = delete;
 
   void start();
-  void stop();
+  task<void> stop();
 
-  /// From the store's change listener (io thread).
-  void on_store_change(const std::string& cluster, const std::string& group, bool removed);
-  [[nodiscard]] subscription subscribe(subscriber s);
+  /// The store's sink for dirty groups.
+  change_sink& inbox();
+  /// Status changes; subscribe with core/feed.hpp's subscriber.
+  feed<status_event>& changes();
 
   /// The kept status (all partitions), or nullptr when the group is unknown.
   const group_status* status(std::string_view cluster, std::string_view group) const;
@@ -75,13 +81,13 @@ class group_evaluator {
   std::size_t size() const;
   const evaluator_stats& stats() const;
 
-  /// Evaluates dirty groups now (tests and shutdown use it; the tick calls it).
-  void flush();
+  /// Tests and benches: evaluate every dirty group now (unsliced), and a full pass now.
+  void flush_now();
+  void pass_now();
 
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
-  std::list<subscriber> subscribers_;
 };
 
 }  // namespace warren

@@ -48,18 +48,6 @@ json::value zookeeper_json(const config& cfg) {
   return o;
 }
 
-// HTTP DELETE hands its batch to the store's mailbox without waiting (never the store's mutating
-// functions). Until offset_store::try_send exists, the batch is applied directly.
-template <class Store>
-bool submit(Store& store, store_cmd::batch batch) {
-  if constexpr (requires { { store.try_send(std::move(batch)) } -> std::convertible_to<bool>; }) {
-    return store.try_send(std::move(batch));
-  } else {
-    store.apply(batch);
-    return true;
-  }
-}
-
 json::object freshness_json(const cluster_freshness& f) {
   return {{"stale", f.stale}, {"as_of", f.as_of_ms}, {"reason", f.reason}};
 }
@@ -494,11 +482,12 @@ struct api_v3::impl {
                            const call& c) const {
     if (!admin_allowed(c)) return error(401, "admin token required", c);
     if (ctx.store) {
+      // A command through the store's mailbox, never the store's mutating functions; it does
+      // not wait, so a full mailbox is a 503 the client may retry.
       store_cmd::batch b{cluster, {}};
-      // decltype: the command's field types (plain or strong ids) are storage's to choose.
-      using del = store_cmd::delete_group;
-      b.commands.emplace_back(del{decltype(del::group){group}, decltype(del::topic){topic_name}});
-      if (!submit(*ctx.store, std::move(b))) return error(503, "storage busy, retry later", c);
+      b.commands.emplace_back(
+          store_cmd::delete_group{.group = warren::group_name{group}, .topic = warren::topic_name{topic_name}});
+      if (!ctx.store->try_send(std::move(b))) return error(503, "storage busy, retry later", c);
     }
     // Burrow: always 200, even when nothing existed.
     return ok(envelope("consumer group removed", c));

@@ -42,21 +42,29 @@ end_offsets_result list_offsets(rd_kafka_s* rk, const std::map<std::string, std:
   for (const auto& [t, ps] : partitions)
     for (auto p : ps) rd_kafka_topic_partition_list_add(list.get(), t.c_str(), p)->offset = which;
   rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, list.get(), timeout_ms);
-  if (err) {
-    out.error = rd_kafka_err2str(err);
-    return out;
-  }
+  if (err) out.error = rd_kafka_err2str(err);
   for (const auto& [t, ps] : partitions) {
     std::int32_t max_p = 0;
     for (auto p : ps) max_p = std::max(max_p, p + 1);
     out.offsets[t].assign(static_cast<std::size_t>(max_p), -1);
   }
+  // On a request-level error librdkafka still fills in the partitions whose broker answered
+  // (per-partition err = 0): keep those.
+  std::size_t answered = 0;
   for (int i = 0; i < list->cnt; ++i) {
     const auto& e = list->elems[i];
-    if (e.err || e.offset < 0) continue;
-    out.offsets[e.topic][static_cast<std::size_t>(e.partition)] = e.offset;
+    if (e.err || e.offset < 0) {
+      ++out.failed_partitions;
+      if (out.error.empty() && e.err) out.error = rd_kafka_err2str(e.err);
+      continue;
+    }
+    auto& v = out.offsets[e.topic];
+    if (e.partition >= 0 && static_cast<std::size_t>(e.partition) < v.size()) {
+      v[static_cast<std::size_t>(e.partition)] = e.offset;
+      ++answered;
+    }
   }
-  out.ok = true;
+  out.ok = answered > 0;
   return out;
 }
 

@@ -25,14 +25,17 @@ struct metadata_result {
 metadata_result fetch_metadata(rd_kafka_s* rk, const std::string& topic, int timeout_ms);
 
 struct end_offsets_result {
-  bool ok = false;
-  std::string error;
+  bool ok = false;     ///< at least one partition answered (or nothing was asked)
+  std::string error;   ///< the request's or the first partition's error, when any failed
   /// topic → per-partition offset (-1 = no answer for that partition).
   std::map<std::string, std::vector<std::int64_t>> offsets;
+  std::size_t failed_partitions = 0;  ///< asked for and not answered (a broker that failed)
 };
 
 /// Log-end (`which` = -1, latest) or log-start (`which` = -2, earliest) offsets of the given
-/// partitions in one ListOffsets request per leader broker (rd_kafka_offsets_for_times).
+/// partitions in one ListOffsets request per leader broker (rd_kafka_offsets_for_times). One broker
+/// that fails does not discard the partitions the others answered: they are kept, the failed ones
+/// are counted and stay -1.
 end_offsets_result list_offsets(rd_kafka_s* rk, const std::map<std::string, std::vector<std::int32_t>>& partitions,
                                 std::int64_t which, int timeout_ms);
 

@@ -131,6 +131,11 @@ std::string render_metrics(const metrics_sources& s) {
     w.sample("warren_evaluation_seconds_total", {}, es.evaluation_seconds_total);
     w.header("warren_evaluation_pass_seconds", "Duration of the last full evaluation pass");
     w.sample("warren_evaluation_pass_seconds", {}, es.last_pass_seconds);
+    w.header("warren_evaluation_longest_slice_seconds",
+             "Longest single io-thread turn of a dirty flush or full pass since start");
+    w.sample("warren_evaluation_longest_slice_seconds", {}, es.longest_slice_seconds);
+    w.header("warren_evaluator_dirty_groups", "Groups marked dirty and waiting for evaluation");
+    w.sample("warren_evaluator_dirty_groups", {}, es.dirty);
   }
   if (s.store) {
     w.header("burrow_kafka_topic_partition_offset", "Latest offset the topic partition has");
@@ -160,6 +165,12 @@ std::string render_metrics(const metrics_sources& s) {
     w.sample("warren_store_commits_total", {{"outcome", "stored"}}, ss.commits_stored);
     w.sample("warren_store_commits_total", {{"outcome", "held"}}, ss.commits_held);
     w.sample("warren_store_commits_total", {{"outcome", "dropped"}}, ss.commits_dropped);
+    w.header("warren_store_batches_poisoned_total", "Batches dropped because applying them kept throwing",
+             "counter");
+    w.sample("warren_store_batches_poisoned_total", {}, ss.batches_poisoned);
+    w.header("warren_store_commands_refused_total", "Admin commands refused because the mailbox was full",
+             "counter");
+    w.sample("warren_store_commands_refused_total", {}, ss.commands_refused);
     w.header("warren_store_mailbox_batches", "Batches waiting in the store's mailbox");
     w.sample("warren_store_mailbox_batches", {}, s.store->queued_batches());
   }
@@ -193,6 +204,23 @@ std::string render_metrics(const metrics_sources& s) {
     for (const auto* p : s.pollers) w.sample("warren_cluster_up", {{"cluster", p->name()}}, p->stats().reachable ? 1 : 0);
     w.header("warren_cluster_poller_errors_total", "Failed metadata, offset or group-list requests", "counter");
     for (const auto* p : s.pollers) w.sample("warren_cluster_poller_errors_total", {{"cluster", p->name()}}, p->stats().errors);
+  }
+  if (!s.actors.empty()) {
+    w.header("warren_actor_up", "1 while the actor runs; 0 between a failure and its restart");
+    for (const auto& a : s.actors)
+      w.sample("warren_actor_up", {{"actor", a.actor}, {"cluster", a.cluster}}, a.up ? 1 : 0);
+    w.header("warren_actor_restarts_total", "Actor failures (exceptions) since start; each was restarted",
+             "counter");
+    for (const auto& a : s.actors)
+      w.sample("warren_actor_restarts_total", {{"actor", a.actor}, {"cluster", a.cluster}}, a.restarts);
+  }
+  if (!s.freshness.empty()) {
+    w.header("warren_cluster_stale",
+             "1 while the cluster's statuses may be stale (unreachable, offsets replaying or reader down)");
+    for (const auto& [c, f] : s.freshness) w.sample("warren_cluster_stale", {{"cluster", c}}, f.stale ? 1 : 0);
+    w.header("warren_cluster_data_as_of_seconds", "Unix time of the last successful log-end round");
+    for (const auto& [c, f] : s.freshness)
+      w.sample("warren_cluster_data_as_of_seconds", {{"cluster", c}}, static_cast<double>(f.as_of_ms) / 1000.0);
   }
   if (s.http) {
     w.header("warren_http_requests_total", "HTTP requests by route and status code", "counter");

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "service/core/health.hpp"
+
 namespace warren {
 class group_evaluator;
 class offset_store;
@@ -31,6 +33,8 @@ struct metrics_sources {
   std::uint64_t ws_messages_sent = 0;       ///< stream frames written
   std::uint64_t ws_messages_coalesced = 0;  ///< status messages replaced by a newer one before sending
   std::uint64_t ws_messages_dropped = 0;    ///< messages discarded with a slow client's outbox
+  std::vector<actor_health> actors;         ///< every supervised actor
+  std::vector<std::pair<std::string, cluster_freshness>> freshness;  ///< per cluster
 };
 
 std::string render_metrics(const metrics_sources& sources);

@@ -1,15 +1,17 @@
 #include "service/offsets/offsets_reader.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <map>
 #include <regex>
 #include <unordered_map>
 
 #include "service/config/config.hpp"
+#include "service/core/actor.hpp"
+#include "service/core/clock.hpp"
 #include "service/core/log.hpp"
-#include "service/core/overloaded.hpp"
 #include "service/core/offload.hpp"
+#include "service/core/overloaded.hpp"
 #include "service/kafka/consumer.hpp"
 #include "service/kafka/metadata.hpp"
 #include "service/kafka/waker.hpp"
@@ -19,15 +21,24 @@ namespace warren {
 namespace {
 
 constexpr int blocking_timeout_ms = 5000;
+// After a failed attempt blocking calls give up sooner: an in-flight call cannot be cancelled,
+// so this bounds how long shutdown waits while the brokers are unreachable.
+constexpr int retry_timeout_ms = 1000;
 constexpr std::size_t batch_max = 4096;
 }  // namespace
 
 struct offsets_reader::impl {
-  impl(asio::any_io_executor e, blocking_pool& p, const consumer_module& m, kafka::client_settings s, sink to)
-      : ex(e), pool(p), module(m), settings(std::move(s)), to_store(std::move(to)), timer(e), done(e) {
+  impl(asio::any_io_executor e, supervisor& sup, blocking_pool& p, const consumer_module& m, kafka::client_settings s,
+       sink to, const clock& clk)
+      : ex(e), pool(p), module(m), settings(std::move(s)), to_store(std::move(to)), time(clk), timer(e),
+        self_group("burrow-" + m.name), self(e, sup, "offsets_reader", m.cluster, clk) {
     if (!m.group_allowlist.empty()) allow.emplace(m.group_allowlist);
     if (!m.group_denylist.empty()) deny.emplace(m.group_denylist);
-    done.expires_at(std::chrono::steady_clock::time_point::max());
+    self.add_loop("read", [this] { return read(); });
+    self.on_interrupt([this] {
+      timer.cancel();
+      if (waker) waker->cancel();
+    });
   }
 
   asio::any_io_executor ex;
@@ -35,18 +46,22 @@ struct offsets_reader::impl {
   const consumer_module& module;
   kafka::client_settings settings;
   sink to_store;
+  const clock& time;
   asio::steady_timer timer;  // retry waits; cancelled by stop()
-  asio::steady_timer done;   // expires (is cancelled) when run() has returned
   std::unique_ptr<kafka::assign_consumer> consumer;
   std::unique_ptr<kafka::queue_waker> waker;
   reader_stats stats;
-  bool stopping = false;
-  bool finished = false;
   std::optional<std::regex> allow, deny;
   std::unordered_map<std::string, bool> group_verdicts;  // regex results cached per group name
   std::vector<std::int32_t> partitions;
   std::vector<std::int64_t> targets;  // end offsets at start, per partition
+  std::vector<std::int64_t> next;     // next offset to read per partition; -2 = beginning, -1 = end
+  std::vector<std::int64_t> touched;  // per partition: next offset when this batch moved it, else -3
+  bool assigned_once = false;
   std::chrono::steady_clock::time_point last_progress_log{};
+  std::function<void()> state_changed;
+  const std::string self_group;
+  actor self;  // last: its loop captures this
 
   // Burrow: the allowlist must match and the denylist must not (Go's MatchString = search).
   bool group_allowed(std::string_view group) {
@@ -63,32 +78,39 @@ struct offsets_reader::impl {
     return ok;
   }
 
+  void set_connected(bool c) {
+    if (stats.connected == c) return;
+    stats.connected = c;
+    if (state_changed) state_changed();
+  }
+
   task<void> wait_for(std::chrono::milliseconds d) {
     timer.expires_after(d);
     co_await timer.async_wait(use_nothrow);
   }
 
-  task<void> run() {
-    try {
-      co_await read();
-    } catch (const std::exception& e) {
-      log_error("offsets", module.name, ": reader stopped: ", e.what());
-    }
-    finished = true;
-    done.cancel();
+  /// Closes a client left by a failed run (off the io thread: close blocks).
+  task<void> discard_client() {
+    waker.reset();  // disable the io event before the client goes away
+    if (!consumer) co_return;
+    std::function<void()> close = [c = consumer.get()] { c->close(); };
+    co_await pool.offload(std::move(close));
+    consumer.reset();
   }
 
   task<void> read() {
+    co_await discard_client();
     consumer = std::make_unique<kafka::assign_consumer>(settings, module.offsets_topic);
     auto* rk = consumer->raw();
     const std::string topic = module.offsets_topic;
 
     // The offsets topic may not exist yet (no group has committed on a new cluster): retry.
     bool reported = false;
-    while (!stopping) {
+    while (partitions.empty() && !self.stopping()) {
       // Callables are named before co_await: GCC 12 mishandles non-trivial temporaries there.
-      std::function<kafka::metadata_result()> fetch = [rk, topic] {
-        return kafka::fetch_metadata(rk, topic, blocking_timeout_ms);
+      const int timeout = reported ? retry_timeout_ms : blocking_timeout_ms;
+      std::function<kafka::metadata_result()> fetch = [rk, topic, timeout] {
+        return kafka::fetch_metadata(rk, topic, timeout);
       };
       auto md = co_await pool.offload(std::move(fetch));
       if (md.ok && md.topics.count(topic) && md.topics.at(topic).partition_count > 0) {
@@ -101,42 +123,55 @@ struct offsets_reader::impl {
         reported = true;
       }
       co_await wait_for(std::chrono::seconds(2));
+      self.checkpoint();
     }
-    if (stopping) co_return;
+    if (self.stopping()) co_return;
 
     // Replay target: the end offsets that exist now. Ready once every partition is read to them.
     std::map<std::string, std::vector<std::int32_t>> query{{topic, partitions}};
-    while (!stopping) {
-      std::function<kafka::end_offsets_result()> list = [rk, query] {
-        return kafka::list_offsets(rk, query, -1, blocking_timeout_ms);
+    bool retrying = false;
+    while (targets.empty() && !self.stopping()) {
+      const int timeout = retrying ? retry_timeout_ms : blocking_timeout_ms;
+      std::function<kafka::end_offsets_result()> list = [rk, query, timeout] {
+        return kafka::list_offsets(rk, query, -1, timeout);
       };
       auto ends = co_await pool.offload(std::move(list));
-      if (ends.ok) {
+      if (ends.ok && ends.failed_partitions == 0) {
         targets = ends.offsets[topic];
+        targets.resize(partitions.size(), 0);
+        for (auto t : targets) stats.replay_target += std::max<std::int64_t>(t, 0);
         break;
       }
-      log_warn("offsets", module.name, ": cannot read end offsets of ", topic, ": ", ends.error, "; retrying");
+      if (!retrying) log_warn("offsets", module.name, ": cannot read end offsets of ", topic, ": ", ends.error, "; retrying");
+      retrying = true;
       co_await wait_for(std::chrono::seconds(2));
+      self.checkpoint();
     }
-    if (stopping) co_return;
-    targets.resize(partitions.size(), 0);
-    for (auto t : targets) stats.replay_target += std::max<std::int64_t>(t, 0);
+    if (self.stopping()) co_return;
 
-    // start-latest reads only new commits; with backfill-earliest it also reads the history,
-    // which is what reading from the beginning does (the store orders commits by their offset in
-    // the offsets topic), so backfill needs no second consumer.
-    const bool from_end = module.start_latest && !module.backfill_earliest;
-    std::vector<std::int64_t> starts(partitions.size(), from_end ? -1 : -2);
-    if (from_end) stats.caught_up = true;
-    consumer->assign(partitions, starts);
+    if (!assigned_once) {
+      // start-latest reads only new commits; with backfill-earliest it also reads the history,
+      // which is what reading from the beginning does (the store orders commits by their offset
+      // in the offsets topic), so backfill needs no second consumer.
+      const bool from_end = module.start_latest && !module.backfill_earliest;
+      next.assign(partitions.size(), from_end ? -1 : -2);
+      touched.assign(partitions.size(), -3);
+      if (from_end) stats.caught_up = true;
+      log_info("offsets", module.name, ": reading ", topic, " (", partitions.size(), " partitions, ",
+               stats.replay_target, " records to replay) for cluster ", module.cluster);
+    } else {
+      log_info("offsets", module.name, ": resuming ", topic, " from the last read positions");
+    }
+    // After a restart every partition resumes at the next offset it had not read.
+    consumer->assign(partitions, next);
+    assigned_once = true;
     waker = std::make_unique<kafka::queue_waker>(ex, consumer->wake_queue());
-    log_info("offsets", module.name, ": reading ", topic, " (", partitions.size(), " partitions, ",
-             stats.replay_target, " records to replay) for cluster ", module.cluster);
 
-    while (!stopping) {
+    while (!self.stopping()) {
       co_await drain();
       update_progress();
-      if (stopping) break;
+      if (self.stopping()) break;
+      self.checkpoint();
       co_await waker->wait();
     }
   }
@@ -145,29 +180,55 @@ struct offsets_reader::impl {
     std::vector<kafka::fetched> records;
     std::vector<kafka::consumer_event> events;
     records.reserve(batch_max);
-    while (!stopping) {
+    while (!self.stopping()) {
+      self.checkpoint();
       records.clear();
       events.clear();
       std::size_t n = consumer->poll_batch(batch_max, records, events);
       if (n == 0) co_return;
       for (const auto& e : events) on_event(e);
-      if (!records.empty() && !stats.connected) {
-        stats.connected = true;
-        log_info("offsets", module.name, ": brokers reachable again; reading resumes");
+      if (!records.empty()) {
+        if (!stats.connected) log_info("offsets", module.name, ": brokers reachable again; reading resumes");
+        set_connected(true);
+        stats.last_record_ms = time.wall_ms();
       }
       store_cmd::batch b{module.cluster, {}};
-      b.commands.reserve(records.size());
+      b.commands.reserve(records.size() + 1);
       for (const auto& r : records) handle(r, b.commands);
       consumer->release();  // decoded views were copied into the commands
+      add_self_report(b.commands);
+      // Positions advance only once the batch is handed over: a failure before this point
+      // re-reads the batch after the restart, so no commit is lost.
       if (!b.commands.empty()) co_await to_store(std::move(b));
+      for (std::size_t i = 0; i < touched.size(); ++i)
+        if (touched[i] != -3) {
+          next[i] = touched[i];
+          touched[i] = -3;
+        }
       if (!stats.caught_up) update_progress();
     }
+  }
+
+  // Burrow's self-monitoring: the reader's own position per offsets-topic partition, as commits
+  // of `burrow-<consumer>` (Burrow stores one per message; one per partition per batch is the
+  // same window with less work).
+  void add_self_report(std::vector<store_cmd::command>& out) {
+    if (!module.self_report) return;
+    const timestamp_ms now{time.wall_ms()};
+    for (std::size_t i = 0; i < touched.size(); ++i)
+      if (touched[i] >= 0)
+        out.emplace_back(store_cmd::commit{.group = group_name{self_group},
+                                           .topic = topic_name{module.offsets_topic},
+                                           .partition = partition_id{static_cast<std::int32_t>(i)},
+                                           .offset = offset_t{touched[i]},
+                                           .order = touched[i] - 1,
+                                           .timestamp = now});
   }
 
   void on_event(const kafka::consumer_event& e) {
     if (e.all_brokers_down) {
       if (stats.connected) log_warn("offsets", module.name, ": all brokers are down: ", e.message);
-      stats.connected = false;
+      set_connected(false);
       return;
     }
     log_debug("offsets", module.name, ": consumer event: ", e.message);
@@ -175,6 +236,8 @@ struct offsets_reader::impl {
 
   void handle(const kafka::fetched& r, std::vector<store_cmd::command>& out) {
     ++stats.records;
+    if (r.partition >= 0 && static_cast<std::size_t>(r.partition) < touched.size())
+      touched[static_cast<std::size_t>(r.partition)] = r.offset + 1;
     auto d = offsets::decode(r.key, r.value);
     std::visit(
         overloaded{
@@ -184,30 +247,39 @@ struct offsets_reader::impl {
                 return;
               }
               ++stats.commits;
-              out.emplace_back(store_cmd::commit{std::string(c.group), std::string(c.topic), c.partition, c.offset,
-                                                 r.offset, c.commit_timestamp});
+              out.emplace_back(store_cmd::commit{.group = group_name{std::string(c.group)},
+                                                 .topic = topic_name{std::string(c.topic)},
+                                                 .partition = partition_id{c.partition},
+                                                 .offset = offset_t{c.offset},
+                                                 .order = r.offset,
+                                                 .timestamp = timestamp_ms{c.commit_timestamp}});
             },
             [&](const offsets::offset_tombstone& t) {
               // Burrow ignores these (#818); the offset is gone, so Warren forgets it.
               ++stats.tombstones;
               if (group_allowed(t.group))
-                out.emplace_back(store_cmd::forget_partition{std::string(t.group), std::string(t.topic), t.partition});
+                out.emplace_back(store_cmd::forget_partition{.group = group_name{std::string(t.group)},
+                                                             .topic = topic_name{std::string(t.topic)},
+                                                             .partition = partition_id{t.partition}});
             },
             [&](const offsets::group_metadata& g) {
               ++stats.group_metadata;
               if (g.protocol_type != "consumer" || !group_allowed(g.group)) return;
               // A new generation replaces the whole assignment: partitions no member owns any
               // more lose their owner (Burrow keeps stale owners until the group is empty).
-              out.emplace_back(store_cmd::clear_owners{std::string(g.group)});
+              out.emplace_back(store_cmd::clear_owners{.group = group_name{std::string(g.group)}});
               for (const auto& m : g.members)
                 for (const auto& ta : m.assignment)
                   for (auto p : ta.partitions)
-                    out.emplace_back(store_cmd::owner{std::string(g.group), std::string(ta.topic), p,
-                                                      std::string(m.client_host), std::string(m.client_id)});
+                    out.emplace_back(store_cmd::owner{.group = group_name{std::string(g.group)},
+                                                      .topic = topic_name{std::string(ta.topic)},
+                                                      .partition = partition_id{p},
+                                                      .host = std::string(m.client_host),
+                                                      .client_id = std::string(m.client_id)});
             },
             [&](const offsets::group_tombstone& t) {
               ++stats.tombstones;
-              out.emplace_back(store_cmd::delete_group{std::string(t.group), {}});
+              out.emplace_back(store_cmd::delete_group{.group = group_name{std::string(t.group)}});
             },
             [&](const offsets::other_record&) { ++stats.other_records; },
             [&](const offsets::decode_error& e) {
@@ -222,15 +294,18 @@ struct offsets_reader::impl {
 
   void update_progress() {
     if (stats.caught_up || !consumer) return;
-    auto pos = consumer->positions(partitions);
     std::int64_t sum = 0;
     bool all = true;
     for (std::size_t i = 0; i < partitions.size(); ++i) {
       auto target = i < targets.size() ? targets[i] : 0;
-      auto p = i < pos.size() ? pos[i] : -1;
-      // -1 = nothing fetched yet; a partition whose end is 0 (or whose records were all
+      auto p = i < next.size() ? next[i] : -1;
+      // Negative = nothing read yet; a partition whose end is 0 (or whose records were all
       // compacted away) is caught up once its position is known or its target is 0.
-      if (target > 0 && p < target) all = false;
+      if (target > 0 && p < target) {
+        auto pos = consumer->positions({partitions[i]});
+        if (pos.empty() || pos[0] < target) all = false;
+        else p = pos[0];
+      }
       sum += std::min(std::max<std::int64_t>(p, 0), std::max<std::int64_t>(target, 0));
     }
     stats.replay_position = sum;
@@ -238,6 +313,7 @@ struct offsets_reader::impl {
     if (all) {
       stats.caught_up = true;
       log_info("offsets", module.name, ": replay complete (", stats.records, " records read)");
+      if (state_changed) state_changed();
     } else if (now - last_progress_log > std::chrono::seconds(5)) {
       last_progress_log = now;
       log_info("offsets", module.name, ": replaying ", sum, " of ", stats.replay_target, " (",
@@ -246,34 +322,23 @@ struct offsets_reader::impl {
   }
 };
 
-offsets_reader::offsets_reader(asio::any_io_executor ex, blocking_pool& pool, const consumer_module& module,
-                               kafka::client_settings settings, sink to_store)
-    : impl_(std::make_unique<impl>(ex, pool, module, std::move(settings), std::move(to_store))) {}
+offsets_reader::offsets_reader(asio::any_io_executor ex, supervisor& sup, blocking_pool& pool,
+                               const consumer_module& module, kafka::client_settings settings, sink to_store,
+                               const clock& clk)
+    : impl_(std::make_unique<impl>(ex, sup, pool, module, std::move(settings), std::move(to_store), clk)) {}
 offsets_reader::~offsets_reader() = default;
 
-void offsets_reader::start() {
-  // run() catches and logs std::exception itself; anything else still gets a line.
-  asio::co_spawn(impl_->ex, impl_->run(), [](std::exception_ptr e) {
-    if (e) log_error("offsets", "actor ended with an unexpected exception");
-  });
-}
+void offsets_reader::on_state_change(std::function<void()> f) { impl_->state_changed = std::move(f); }
+void offsets_reader::start() { impl_->self.start(); }
 
 task<void> offsets_reader::stop() {
-  auto& d = *impl_;
-  d.stopping = true;
-  d.timer.cancel();
-  if (d.waker) d.waker->cancel();
-  if (!d.finished) co_await d.done.async_wait(use_nothrow);
-  d.waker.reset();  // disable the io event before the client goes away
-  if (d.consumer) {
-    auto* c = d.consumer.get();
-    co_await d.pool.offload([c] { c->close(); });
-    d.consumer.reset();
-  }
+  co_await impl_->self.stop();
+  co_await impl_->discard_client();
 }
 
 const std::string& offsets_reader::name() const { return impl_->module.name; }
 const std::string& offsets_reader::cluster() const { return impl_->module.cluster; }
 const reader_stats& offsets_reader::stats() const { return impl_->stats; }
+bool offsets_reader::up() const { return impl_->self.health().up; }
 
 }  // namespace warren

@@ -4,6 +4,10 @@
 // record and sends store commands in batches. Runs on the io thread; librdkafka wakes it through
 // queue_waker; its blocking calls (metadata, end offsets, close) go through blocking_pool.
 // Back-pressure: a full store mailbox suspends the reader, which stops draining librdkafka.
+// Supervised (core/actor.hpp): after an exception the client is rebuilt and reading resumes from
+// the next offset of every partition, so nothing is read twice or skipped. With self-report on
+// (Burrow's default) it also stores its own position per offsets-topic partition as commits of the
+// group `burrow-<consumer name>` (Burrow's self-monitoring group).
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -16,6 +20,8 @@
 
 namespace warren {
 class blocking_pool;
+class clock;
+class supervisor;
 struct consumer_module;
 
 /// Counters exported by /metrics. Written on the io thread.
@@ -31,14 +37,17 @@ struct reader_stats {
   std::int64_t replay_position = 0;       ///< how far the replay got (summed positions)
   bool caught_up = false;                 ///< read up to the start-time end offsets
   bool connected = true;                  ///< false while librdkafka reports all brokers down
+  std::int64_t last_record_ms = 0;        ///< wall time of the last record read
 };
 
 class offsets_reader {
  public:
   using sink = std::function<task<void>(store_cmd::batch)>;
 
-  offsets_reader(asio::any_io_executor ex, blocking_pool& pool, const consumer_module& module,
-                 kafka::client_settings settings, sink to_store);
+  offsets_reader(asio::any_io_executor ex, supervisor& sup, blocking_pool& pool, const consumer_module& module,
+                 kafka::client_settings settings, sink to_store, const clock& clk);
+  /// Called (io thread) when caught_up or connected changes; the app publishes a cluster event.
+  void on_state_change(std::function<void()> f);
   ~offsets_reader();
   offsets_reader(const offsets_reader&) = delete;
   offsets_reader& operator=(const offsets_reader&) = delete;
@@ -50,6 +59,8 @@ class offsets_reader {
   const std::string& name() const;
   const std::string& cluster() const;
   const reader_stats& stats() const;
+  /// False while the reader's loop is down between a failure and its restart.
+  bool up() const;
 
  private:
   struct impl;

@@ -1,39 +1,47 @@
 #include "service/storage/offset_store.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <optional>
 #include <set>
 
-#include "service/core/clock.hpp"
+#include "service/core/actor.hpp"
 #include "service/core/log.hpp"
+#include "service/core/mailbox.hpp"
 #include "service/core/overloaded.hpp"
 
 namespace warren {
 namespace {
 constexpr std::size_t mailbox_capacity = 16;
+constexpr int poison_retries = 3;  // a batch that throws this often is dropped (counted, logged)
 }  // namespace
 
 struct offset_store::impl {
-  using channel = asio::experimental::channel<void(boost::system::error_code, store_cmd::batch)>;
-
-  impl(asio::any_io_executor e, const storage_options& o, const std::vector<std::string>& clusters)
-      : ex(e), mailbox(e, mailbox_capacity), expiry(e) {
+  impl(asio::any_io_executor e, supervisor& sup, const storage_options& o, const std::vector<std::string>& clusters,
+       const clock& clk)
+      : ex(e), time(clk), inbox(e, mailbox_capacity), expiry(e), self(e, sup, "offset_store", "", clk) {
     for (const auto& c : clusters) states.emplace(c, cluster_state(o));
+    self.add_loop("receive", [this] { return receive_loop(); });
+    self.add_loop("expiry", [this] { return expire_loop(); });
+    self.on_interrupt([this] { expiry.cancel(); });
   }
 
   asio::any_io_executor ex;
+  const clock& time;
   std::map<std::string, cluster_state, std::less<>> states;
-  channel mailbox;
+  mailbox<store_cmd::batch> inbox;
   asio::steady_timer expiry;
-  change_listener listener;
+  change_sink* sink = nullptr;
   store_stats stats;
-  std::size_t queued = 0;
-  bool stopping = false;
+  std::optional<store_cmd::batch> in_flight;  // received, not yet applied: retried after a restart
+  int in_flight_failures = 0;
+  actor self;  // last: its loops capture this
 
   void notify(const std::string& cluster, const std::set<std::string>& changed, bool removed) {
-    if (!listener) return;
-    for (const auto& g : changed) listener(cluster, g, removed);
+    if (!sink) return;
+    for (const auto& g : changed) {
+      if (removed) sink->group_removed(cluster, g);
+      else sink->group_changed(cluster, g);
+    }
   }
 
   void apply(const store_cmd::batch& b) {
@@ -41,7 +49,7 @@ struct offset_store::impl {
     if (it == states.end()) return;  // Burrow rule 1: unknown cluster
     auto& st = it->second;
     ++stats.batches;
-    const timestamp_ms now{wall_now_ms()};
+    const timestamp_ms now{time.wall_ms()};
     std::set<std::string> changed, removed;
     std::string_view last_changed;  // the group most recently inserted into `changed` by a commit
     std::vector<std::string> resolved;
@@ -51,16 +59,16 @@ struct offset_store::impl {
               [&](const store_cmd::commit& c) {
                 ++stats.commits;
                 auto outcome = st.add_commit(
-                    commit_update{c.group, c.topic, partition_id{c.partition}, offset_t{c.offset}, c.order,
-                                  timestamp_ms{c.timestamp}},
+                    commit_update{.group = c.group.value, .topic = c.topic.value, .partition = c.partition,
+                                  .offset = c.offset, .order = c.order, .timestamp = c.timestamp},
                     now);
                 if (group_changed(outcome)) {
                   ++stats.commits_stored;
                   // A group's commits arrive in runs (one OffsetCommit request covers many
                   // partitions): skip the set lookup while the group repeats.
-                  if (last_changed != c.group) {
-                    changed.insert(c.group);
-                    last_changed = c.group;
+                  if (last_changed != c.group.value) {
+                    changed.insert(c.group.value);
+                    last_changed = c.group.value;
                   }
                 } else if (outcome == commit_outcome::held) {
                   ++stats.commits_held;
@@ -69,40 +77,51 @@ struct offset_store::impl {
                 }
               },
               [&](const store_cmd::forget_partition& f) {
-                if (st.forget_partition(f.group, f.topic, partition_id{f.partition})) {
-                  if (st.has_group(f.group)) changed.insert(f.group);
-                  else removed.insert(f.group);
+                if (st.forget_partition(f.group.value, f.topic.value, f.partition)) {
+                  if (st.has_group(f.group.value)) changed.insert(f.group.value);
+                  else removed.insert(f.group.value);
                 }
               },
               [&](const store_cmd::owner& o) {
-                if (st.set_owner(owner_update{o.group, o.topic, partition_id{o.partition}, o.host, o.client_id}, now))
-                  changed.insert(o.group);
+                if (st.set_owner(owner_update{.group = o.group.value, .topic = o.topic.value, .partition = o.partition,
+                                              .owner = o.host, .client_id = o.client_id},
+                                 now))
+                  changed.insert(o.group.value);
               },
               [&](const store_cmd::clear_owners& c) {
-                if (st.clear_owners(c.group)) changed.insert(c.group);
+                if (st.clear_owners(c.group.value)) changed.insert(c.group.value);
               },
               [&](const store_cmd::delete_group& d) {
-                if (d.topic.empty()) {
-                  if (st.delete_group(d.group)) removed.insert(d.group);
-                } else if (st.delete_group_topic(d.group, d.topic)) {
-                  if (st.has_group(d.group)) changed.insert(d.group);
-                  else removed.insert(d.group);
+                if (d.topic.value.empty()) {
+                  if (st.delete_group(d.group.value)) removed.insert(d.group.value);
+                } else if (st.delete_group_topic(d.group.value, d.topic.value)) {
+                  if (st.has_group(d.group.value)) changed.insert(d.group.value);
+                  else removed.insert(d.group.value);
                 }
               },
               [&](const store_cmd::broker_offsets& o) {
                 resolved.clear();
+                bool any = false;
                 for (std::size_t p = 0; p < o.offsets.size(); ++p) {
                   if (o.offsets[p] < 0) continue;
-                  st.set_broker_offset(broker_offset_update{o.topic, partition_id{static_cast<std::int32_t>(p)},
-                                                            o.partition_count, offset_t{o.offsets[p]}},
-                                       timestamp_ms{o.observed_at}, &resolved);
+                  any = true;
+                  st.set_broker_offset(broker_offset_update{.topic = o.topic.value,
+                                                            .partition = partition_id{static_cast<std::int32_t>(p)},
+                                                            .partition_count = o.partition_count,
+                                                            .offset = offset_t{o.offsets[p]}},
+                                       o.observed_at, &resolved);
                 }
                 for (auto& g : resolved) changed.insert(std::move(g));
-                // Current lags moved too; the evaluator's periodic pass picks that up, so a broker
-                // round does not mark every group of the topic dirty.
+                // Current lags and the broker window moved: every group consuming the topic is
+                // dirty (from the per-topic index, not a scan of all groups).
+                if (any) {
+                  resolved.clear();
+                  st.consumers_of(o.topic.value, resolved);
+                  for (auto& g : resolved) changed.insert(std::move(g));
+                }
               },
               [&](const store_cmd::delete_topic& d) {
-                for (auto& g : st.delete_topic(d.topic)) {
+                for (auto& g : st.delete_topic(d.topic.value)) {
                   if (st.has_group(g)) changed.insert(g);
                   else removed.insert(g);
                 }
@@ -124,59 +143,73 @@ struct offset_store::impl {
   }
 
   task<void> receive_loop() {
-    while (!stopping) {
-      auto [ec, b] = co_await mailbox.async_receive(use_nothrow);
-      if (ec) co_return;
-      --queued;
-      apply(b);
+    while (!self.stopping()) {
+      if (!in_flight) {
+        auto b = co_await inbox.receive();
+        if (!b) co_return;  // closed: stopping
+        in_flight = std::move(b);
+        in_flight_failures = 0;
+      }
+      if (++in_flight_failures > poison_retries) {
+        ++stats.batches_poisoned;
+        log_error("storage", in_flight->cluster, ": dropped a batch of ", in_flight->commands.size(),
+                  " commands that failed ", poison_retries, " times");
+        in_flight.reset();
+        continue;
+      }
+      self.checkpoint();
+      apply(*in_flight);
+      in_flight.reset();
+    }
+  }
+
+  void expire_all() {
+    const timestamp_ms now{time.wall_ms()};
+    for (auto& [name, st] : states) {
+      auto gone = st.expire(now);
+      stats.groups_expired += gone.size();
+      std::set<std::string> removed_groups(gone.begin(), gone.end());
+      notify(name, removed_groups, true);
     }
   }
 
   task<void> expire_loop() {
-    while (!stopping) {
+    while (!self.stopping()) {
       expiry.expires_after(std::chrono::seconds(60));
-      auto [ec] = co_await expiry.async_wait(use_nothrow);
-      if (ec || stopping) co_return;
-      const timestamp_ms now{wall_now_ms()};
-      for (auto& [name, st] : states) {
-        auto gone = st.expire(now);
-        stats.groups_expired += gone.size();
-        std::set<std::string> removed(gone.begin(), gone.end());
-        notify(name, removed, true);
-      }
+      co_await expiry.async_wait(use_nothrow);
+      if (self.stopping()) co_return;
+      self.checkpoint();
+      expire_all();
     }
   }
 };
 
-offset_store::offset_store(asio::any_io_executor ex, const storage_options& options,
-                           const std::vector<std::string>& clusters)
-    : impl_(std::make_unique<impl>(ex, options, clusters)) {}
+offset_store::offset_store(asio::any_io_executor ex, supervisor& sup, const storage_options& options,
+                           const std::vector<std::string>& clusters, const clock& clk)
+    : impl_(std::make_unique<impl>(ex, sup, options, clusters, clk)) {}
 offset_store::~offset_store() = default;
 
-void offset_store::set_listener(change_listener listener) { impl_->listener = std::move(listener); }
+void offset_store::set_sink(change_sink& sink) { impl_->sink = &sink; }
+void offset_store::start() { impl_->self.start(); }
 
-void offset_store::start() {
-  auto on_exit = [](std::exception_ptr e) {
-    if (e) log_error("storage", "store loop ended with an exception");
-  };
-  asio::co_spawn(impl_->ex, impl_->receive_loop(), on_exit);
-  asio::co_spawn(impl_->ex, impl_->expire_loop(), on_exit);
-}
-
-void offset_store::stop() {
-  impl_->stopping = true;
-  impl_->mailbox.close();
-  impl_->expiry.cancel();
+task<void> offset_store::stop() {
+  impl_->inbox.close();
+  co_await impl_->self.stop();
 }
 
 task<void> offset_store::send(store_cmd::batch batch) {
-  if (impl_->stopping) co_return;
-  ++impl_->queued;
-  auto [ec] = co_await impl_->mailbox.async_send(boost::system::error_code{}, std::move(batch), use_nothrow);
-  if (ec) --impl_->queued;
+  if (impl_->self.stopping()) co_return;
+  co_await impl_->inbox.send(std::move(batch));
 }
 
-void offset_store::apply(const store_cmd::batch& batch) { impl_->apply(batch); }
+bool offset_store::try_send(store_cmd::batch batch) {
+  if (!impl_->self.stopping() && impl_->inbox.try_send(batch)) return true;
+  ++impl_->stats.commands_refused;
+  return false;
+}
+
+void offset_store::apply_now(const store_cmd::batch& batch) { impl_->apply(batch); }
+void offset_store::expire_now() { impl_->expire_all(); }
 
 const cluster_state* offset_store::cluster(std::string_view name) const {
   auto it = impl_->states.find(name);
@@ -190,6 +223,6 @@ std::vector<std::string> offset_store::cluster_names() const {
 }
 
 const store_stats& offset_store::stats() const { return impl_->stats; }
-std::size_t offset_store::queued_batches() const { return impl_->queued; }
+std::size_t offset_store::queued_batches() const { return impl_->inbox.queued() + (impl_->in_flight ? 1 : 0); }
 
 }  // namespace warren

@@ -1,22 +1,27 @@
 #pragma once
 // offset_store (actor): owns the storage state (storage/model.hpp) of every configured cluster.
-// Mutations arrive as command batches through a bounded mailbox (readers and pollers suspend when
-// it is full: back-pressure, nothing is dropped) or, for HTTP DELETE, through apply() on the io
-// thread. Queries are const functions called on the io thread. Every group whose state changed is
-// reported to the change listener (the evaluator), once per batch.
+// Mutations arrive only as command batches through its bounded mailbox: readers and pollers
+// `send` (suspending while it is full: back-pressure, nothing is dropped), HTTP DELETE uses
+// `try_send` (never waits). Queries are const functions called on the io thread. Every group whose
+// state changed is reported to the change_sink (the evaluator's queue), once per batch; new
+// log-end offsets mark the groups consuming that topic (per-topic index, no scan of all groups).
+// Supervised: a batch whose apply throws is retried after the restart, and dropped (counted) only
+// if it throws again `poison_retries` times. io thread only.
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "service/core/async.hpp"
+#include "service/core/clock.hpp"
+#include "service/storage/change_sink.hpp"
 #include "service/storage/commands.hpp"
 #include "service/storage/model.hpp"
 
 namespace warren {
+class supervisor;
 
 struct store_stats {
   std::uint64_t batches = 0;
@@ -25,27 +30,32 @@ struct store_stats {
   std::uint64_t commits_held = 0;     ///< waiting for the topic's broker data
   std::uint64_t commits_dropped = 0;  ///< expired, filtered, duplicate, backfill beyond the window
   std::uint64_t groups_expired = 0;
+  std::uint64_t batches_poisoned = 0;  ///< batches dropped because applying them kept throwing
+  std::uint64_t commands_refused = 0;  ///< try_send on a full mailbox
 };
 
 class offset_store {
  public:
-  /// (cluster, group, removed): the group's stored state changed, or it was removed.
-  using change_listener = std::function<void(const std::string&, const std::string&, bool)>;
-
   /// Throws on invalid options (bad regex): a start-up failure.
-  offset_store(asio::any_io_executor ex, const storage_options& options, const std::vector<std::string>& clusters);
+  offset_store(asio::any_io_executor ex, supervisor& sup, const storage_options& options,
+               const std::vector<std::string>& clusters, const clock& clk = clock::system());
   ~offset_store();
   offset_store(const offset_store&) = delete;
   offset_store& operator=(const offset_store&) = delete;
 
-  void set_listener(change_listener listener);
+  /// Where changed groups go (the evaluator's inbox). Set before start().
+  void set_sink(change_sink& sink);
   void start();
-  void stop();
+  task<void> stop();
 
   /// Queues a batch; suspends while the mailbox is full.
   task<void> send(store_cmd::batch batch);
-  /// Applies a batch now (io thread).
-  void apply(const store_cmd::batch& batch);
+  /// Queues a batch if there is room now; false when full or stopped (the batch is discarded).
+  bool try_send(store_cmd::batch batch);
+  /// Tests and benches only: applies a batch synchronously (actors use send).
+  void apply_now(const store_cmd::batch& batch);
+  /// Tests and benches only: runs expiry now.
+  void expire_now();
 
   /// nullptr for an unknown cluster.
   const cluster_state* cluster(std::string_view name) const;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "service/core/actor.hpp"
+#include "service/core/feed.hpp"
 #include "service/core/log.hpp"
 #include "service/ws/ws_session.hpp"
 
@@ -34,9 +36,28 @@ ws_client::~ws_client() {
   if (hub_) hub_->detach(*this);
 }
 
-ws_hub::ws_hub(asio::any_io_executor ex, group_evaluator& evaluator, std::vector<std::string> clusters,
-               hub_options options)
-    : ex_(ex), evaluator_(evaluator), clusters_(std::move(clusters)), options_(std::move(options)) {}
+ws_hub::ws_hub(asio::any_io_executor ex, supervisor& sup, group_evaluator& evaluator,
+               feed<cluster_event>& cluster_changes, std::vector<std::string> clusters, hub_options options,
+               freshness_query freshness)
+    : ex_(ex), evaluator_(evaluator), clusters_(std::move(clusters)), options_(std::move(options)),
+      freshness_(std::move(freshness)) {
+  self_ = std::make_unique<actor>(ex, sup, "ws_hub", "", clock::system());
+  status_sub_ = std::make_unique<subscriber<status_event>>(evaluator.changes(), ex, [this](status_event& e) {
+    // The queue coalesces per group: deliver the status as it is now. A group that came and went
+    // before this turn was never announced, so nothing is sent for it.
+    const auto* current = evaluator_.status(e.cluster, e.group);
+    if (!current && e.previous == status_code::notfound) return;
+    on_change(group_status_changed{e.cluster, e.group, current, e.previous});
+  });
+  cluster_sub_ = std::make_unique<subscriber<cluster_event>>(cluster_changes, ex,
+                                                             [this](cluster_event& e) { on_cluster(e.cluster); });
+  self_->add_loop("status changes", [this] { return status_sub_->drain(*self_); });
+  self_->add_loop("cluster changes", [this] { return cluster_sub_->drain(*self_); });
+  self_->on_interrupt([this] {
+    status_sub_->interrupt();
+    cluster_sub_->interrupt();
+  });
+}
 
 ws_hub::~ws_hub() {
   // Sessions still alive (an io_context destroyed with suspended coroutines) must not call back.
@@ -46,21 +67,45 @@ ws_hub::~ws_hub() {
   }
 }
 
-void ws_hub::start() {
-  subscription_ = evaluator_.subscribe([this](const group_status_changed& ev) { on_change(ev); });
+void ws_hub::start() { self_->start(); }
+
+task<void> ws_hub::stop() {
+  if (!stopping_) {
+    stopping_ = true;
+    for (auto* c : clients_) {
+      if (c->closing) continue;
+      c->outbox.push_final("error", error_message({error_code::shutting_down, std::string(shutdown_reason), {}}).body);
+      c->closing = true;
+      c->close_code = close_going_away;
+      c->close_reason = shutdown_reason;
+      c->wake();
+    }
+  }
+  co_await self_->stop();
 }
 
-void ws_hub::stop() {
-  if (stopping_) return;
-  stopping_ = true;
-  subscription_ = {};
+void ws_hub::on_cluster(const std::string& cluster) {
+  if (stopping_ || !freshness_) return;
+  auto now = freshness_(cluster);
+  auto it = sent_freshness_.find(cluster);
+  if (it == sent_freshness_.end()) {
+    // Nothing announced yet: a fresh cluster needs no message (fresh is what clients assume).
+    if (!now.stale && now.reachable) {
+      sent_freshness_.emplace(cluster, now);
+      return;
+    }
+    it = sent_freshness_.emplace(cluster, cluster_freshness{}).first;
+  }
+  if (it->second.stale == now.stale && it->second.reachable == now.reachable && it->second.reason == now.reason)
+    return;
+  it->second = now;
+  auto msg = cluster_state_message(cluster, now.reachable, now);
   for (auto* c : clients_) {
     if (c->closing) continue;
-    c->outbox.push_final("error", error_message({error_code::shutting_down, std::string(shutdown_reason), {}}).body);
-    c->closing = true;
-    c->close_code = close_going_away;
-    c->close_reason = shutdown_reason;
-    c->wake();
+    bool covers = std::any_of(c->subs_.begin(), c->subs_.end(), [&](const auto& sub) {
+      return sub.filter->filter.cluster().empty() || sub.filter->filter.cluster() == cluster;
+    });
+    if (covers) queue(*c, msg);
   }
 }
 
@@ -212,6 +257,10 @@ void ws_hub::subscribe(ws_client& c, subscribe_request r) {
     if (slot->filter.matches(g.cluster, g.group)) matched.push_back(&g);
   });
   queue(c, snapshot_message(r.id, slot->filter, r.detail, matched), true);
+  // Clusters this subscription covers that are stale right now: the client hears it at once.
+  for (const auto& [cluster, state] : sent_freshness_)
+    if ((state.stale || !state.reachable) && (slot->filter.cluster().empty() || slot->filter.cluster() == cluster))
+      queue(c, cluster_state_message(cluster, state.reachable, state));
 }
 
 void ws_hub::unsubscribe(ws_client& c, const std::string& id) {

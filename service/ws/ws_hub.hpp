@@ -7,22 +7,36 @@
 // arrives is sent error `slow_client`, closed with 1013 (try again later) and counted; its TCP
 // connection is cut if the close has not gone out within `slow_close_grace`.
 //
-// Everything runs on the io thread: the evaluator publishes there, sessions call in from there,
-// HTTP/metrics read the stats there. No locks.
+// The hub is an actor (core/actor.hpp) with two subscriber queues of its own: status changes from
+// the evaluator and cluster-health changes from the pollers/readers. Each is drained by its own
+// supervised loop, so the evaluator never runs hub code and an exception here stays here.
+// Everything runs on the io thread: sessions call in from there, HTTP/metrics read the stats
+// there. No locks.
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "service/core/async.hpp"
+#include "service/core/health.hpp"
 #include "service/evaluator/group_evaluator.hpp"
 #include "service/http/upgrade.hpp"
 #include "service/ws/ws_outbox.hpp"
 #include "service/ws/ws_protocol.hpp"
+
+namespace warren {
+class actor;
+class supervisor;
+template <class Event>
+class feed;
+template <class Event>
+class subscriber;
+}  // namespace warren
 
 namespace warren::ws {
 
@@ -90,17 +104,20 @@ class ws_client {
 
 class ws_hub {
  public:
-  ws_hub(asio::any_io_executor ex, group_evaluator& evaluator, std::vector<std::string> clusters,
-         hub_options options);
+  /// The current freshness of a cluster (for cluster messages).
+  using freshness_query = std::function<cluster_freshness(const std::string& cluster)>;
+
+  ws_hub(asio::any_io_executor ex, supervisor& sup, group_evaluator& evaluator, feed<cluster_event>& cluster_changes,
+         std::vector<std::string> clusters, hub_options options, freshness_query freshness);
   ~ws_hub();
   ws_hub(const ws_hub&) = delete;
   ws_hub& operator=(const ws_hub&) = delete;
 
-  /// Subscribes to the evaluator.
+  /// Starts draining the evaluator's changes.
   void start();
-  /// Unsubscribes, refuses new connections and closes every client (error shutting_down, then
-  /// close 1001 after its queued messages, cut after close_grace). Sessions end on their own.
-  void stop();
+  /// Refuses new connections and closes every client (error shutting_down, then close 1001 after
+  /// its queued messages, cut after close_grace). Sessions end on their own; the drain loops end.
+  task<void> stop();
   bool stopping() const { return stopping_; }
 
   /// The http::server_options::upgrade handler: takes connections for `/v3/stream`, false otherwise.
@@ -108,6 +125,8 @@ class ws_hub {
 
   /// The evaluator's subscriber; public so benchmarks can drive the fan-out directly.
   void on_change(const group_status_changed& ev);
+  /// A cluster's freshness may have changed: clients covering it get a cluster message when it did.
+  void on_cluster(const std::string& cluster);
 
   // ---- for ws_session.cpp ----
   /// A text message from the client: parsed and answered (snapshot, unsubscribed, pong, error).
@@ -141,7 +160,12 @@ class ws_hub {
   std::list<filter_slot> filters_;  // distinct filters, shared by subscriptions; matched once per change
   std::uint64_t change_gen_ = 0;
   std::uint64_t next_sub_ = 0;
-  group_evaluator::subscription subscription_;  // last: its callback captures this
+  freshness_query freshness_;
+  std::map<std::string, cluster_freshness, std::less<>> sent_freshness_;  // last state announced per cluster
+  // Last: their loops and handlers capture this.
+  std::unique_ptr<actor> self_;
+  std::unique_ptr<subscriber<status_event>> status_sub_;
+  std::unique_ptr<subscriber<cluster_event>> cluster_sub_;
 };
 
 }  // namespace warren::ws

@@ -3,7 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include "service/evaluator/status_json.hpp"
+#include "service/http/burrow_json.hpp"
 
 namespace warren::ws {
 namespace json = boost::json;
@@ -222,6 +222,17 @@ std::string removed_body(std::string_view cluster, std::string_view group, statu
   append_field(b, "previous", to_string(previous));
   b += '}';
   return b;
+}
+
+server_message cluster_state_message(std::string_view cluster, bool reachable, const cluster_freshness& f) {
+  std::string b;
+  append_field(b, "cluster", cluster);
+  b += reachable ? ",\"reachable\":true" : ",\"reachable\":false";
+  b += f.stale ? ",\"stale\":true" : ",\"stale\":false";
+  b += ",\"as_of\":" + std::to_string(f.as_of_ms);
+  append_field(b, "reason", f.reason);
+  b += '}';
+  return {cluster_type, std::move(b)};
 }
 
 server_message unsubscribed_message(std::string_view id) {

@@ -7,7 +7,7 @@
 // starts at 1 (the hello) and grows by exactly 1 per message on that connection. Because `seq` is
 // only known when a message is written, a server message is kept as (type, body): the writer sends
 // `{"type":"<type>","seq":<n>` followed by the body, which is either `}` or starts with `,`.
-// status_json.hpp writes every status object (Burrow's `/lag` shape), nothing here repeats it.
+// http/burrow_json.hpp writes every status object (Burrow's `/lag` shape), nothing here repeats it.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "service/core/health.hpp"
 #include "service/evaluator/rules.hpp"
 
 namespace warren::ws {
@@ -127,6 +128,11 @@ std::string status_body(const group_status& current, status_code previous, detai
 std::string removed_body(std::string_view cluster, std::string_view group, status_code previous);
 inline constexpr std::string_view status_type = "status";
 inline constexpr std::string_view removed_type = "removed";
+/// Warren: a cluster's freshness changed. Sent to every client with a subscription covering the
+/// cluster: `{"type":"cluster","seq":n,"cluster":…,"reachable":…,"stale":…,"as_of":…,"reason":…}`.
+/// While stale, statuses of that cluster may be older than they look.
+server_message cluster_state_message(std::string_view cluster, bool reachable, const cluster_freshness& f);
+inline constexpr std::string_view cluster_type = "cluster";
 server_message unsubscribed_message(std::string_view id);
 server_message pong_message(std::string_view id);
 server_message error_message(const protocol_error& e);

@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "service/core/actor.hpp"
+#include "service/core/feed.hpp"
 #include "service/evaluator/group_evaluator.hpp"
 #include "service/http/server.hpp"
 #include "service/storage/offset_store.hpp"
@@ -85,12 +87,14 @@ warren::group_status make_status(int g, bool warn) {
 int run_server(const params& p, int to_parent, int from_parent) {
   asio::io_context ioc(1);
   auto ex = ioc.get_executor();
-  warren::offset_store store(ex, warren::storage_options{}, {"local"});
-  warren::group_evaluator evaluator(ex, store, warren::evaluator_options{}, 100ms, 1h);
+  warren::supervisor sup;
+  warren::feed<warren::cluster_event> cluster_changes;
+  warren::offset_store store(ex, sup, warren::storage_options{}, {"local"});
+  warren::group_evaluator evaluator(ex, sup, store, warren::evaluator_options{}, 100ms, 1h);
   warren::ws::hub_options o;
   o.limits.outbox = static_cast<std::size_t>(p.outbox);
   o.idle_timeout = 600s;
-  warren::ws::ws_hub hub(ex, evaluator, {"local"}, o);
+  warren::ws::ws_hub hub(ex, sup, evaluator, cluster_changes, {"local"}, o, nullptr);
   warren::http::server_options so;
   so.address = "127.0.0.1:0";
   so.upgrade = [&](warren::http::upgrade_request& up) { return hub.handle_upgrade(up); };

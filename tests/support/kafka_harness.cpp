@@ -168,7 +168,8 @@ std::filesystem::path kafka_script() {
 // ---------------------------------------------------------------------------------------------
 // child_process
 
-child_process::child_process(const std::vector<std::string>& argv, std::filesystem::path output_file)
+child_process::child_process(const std::vector<std::string>& argv, std::filesystem::path output_file,
+                             const std::filesystem::path& cwd)
     : output_(std::move(output_file)) {
   if (argv.empty()) throw std::invalid_argument("child_process: empty argv");
 
@@ -191,6 +192,7 @@ child_process::child_process(const std::vector<std::string>& argv, std::filesyst
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, output_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   // Own process group (so terminate() reaches grandchildren), default signal dispositions and an
   // empty mask whatever the test framework installed.
   sigset_t none, defaults;

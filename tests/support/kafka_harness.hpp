@@ -35,8 +35,11 @@ struct tool_result {
 class child_process {
  public:
   child_process() = default;
-  // Starts argv[0] (searched in PATH) with argv; throws std::runtime_error if it cannot start.
-  child_process(const std::vector<std::string>& argv, std::filesystem::path output_file);
+  // Starts argv[0] (searched in PATH) with argv, in `cwd` when given (relative paths the child
+  // writes, such as Burrow's default pidfile burrow.pid, land there); throws std::runtime_error
+  // if it cannot start.
+  child_process(const std::vector<std::string>& argv, std::filesystem::path output_file,
+                const std::filesystem::path& cwd = {});
   child_process(child_process&& other) noexcept;
   child_process& operator=(child_process&& other) noexcept;
   child_process(const child_process&) = delete;

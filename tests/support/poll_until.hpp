@@ -13,14 +13,14 @@ namespace warren {
 
 inline bool poll_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline,
                        std::chrono::milliseconds step = std::chrono::milliseconds{50}) {
-  using clock = std::chrono::steady_clock;
-  const auto end = clock::now() + deadline;
+  using steady = std::chrono::steady_clock;
+  const auto end = steady::now() + deadline;
   for (;;) {
     if (pred()) return true;
-    const auto now = clock::now();
+    const auto now = steady::now();
     if (now >= end) return false;
-    std::this_thread::sleep_for(std::min<clock::duration>(step, end - now));
-    if (clock::now() >= end) return pred();
+    std::this_thread::sleep_for(std::min<steady::duration>(step, end - now));
+    if (steady::now() >= end) return pred();
   }
 }
 

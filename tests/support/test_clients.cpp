@@ -306,8 +306,8 @@ void consumer_member::stop() {
 
 void consumer_member::run(std::stop_token stop) {
   rd_kafka_t* rk = impl_->rk.get();
-  using clock = std::chrono::steady_clock;
-  auto last_commit = clock::now();
+  using steady = std::chrono::steady_clock;
+  auto last_commit = steady::now();
 
   const auto commit = [&] {
     consumer_member_options opts;
@@ -358,9 +358,9 @@ void consumer_member::run(std::stop_token stop) {
       std::lock_guard lock(mutex_);
       interval = options_.commit_interval;
     }
-    if (clock::now() - last_commit >= interval) {
+    if (steady::now() - last_commit >= interval) {
       commit();
-      last_commit = clock::now();
+      last_commit = steady::now();
     }
   }
 }

@@ -37,7 +37,7 @@ warren_process::warren_process(const std::string& config_body, std::chrono::mill
   port_ = free_port();
   std::ofstream(config_) << config_body << "\n[httpserver.default]\naddress = \"127.0.0.1:" << port_ << "\"\n";
   child_ = std::make_unique<child_process>(std::vector<std::string>{warren_binary(), "--config", config_.string()},
-                                           dir_ / "warren.log");
+                                           dir_ / "warren.log", dir_);
   bool up = poll_until(
       [&] {
         if (!child_->running()) return true;

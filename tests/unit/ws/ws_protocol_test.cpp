@@ -6,8 +6,13 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "service/core/actor.hpp"
+#include "service/core/feed.hpp"
 #include "service/evaluator/group_evaluator.hpp"
-#include "service/evaluator/status_json.hpp"
+#include "service/http/burrow_json.hpp"
 #include "service/storage/offset_store.hpp"
 #include "service/ws/ws_hub.hpp"
 #include "service/ws/ws_outbox.hpp"
@@ -157,7 +162,7 @@ BOOST_AUTO_TEST_CASE(server_messages_are_json_with_type_and_seq_first) {
   BOOST_TEST(full.at("previous").as_string() == "OK");
   BOOST_TEST(full.at("status").at("status").as_string() == "ERR");
   BOOST_TEST(full.at("status").at("partitions").as_array().size() == 2u);
-  // The status object is Burrow's, written by status_json (Go escaping included).
+  // The status object is Burrow's, written by http/burrow_json (Go escaping included).
   BOOST_TEST(status_body(g, status_code::ok, detail_level::full).find(to_json(g)) != std::string::npos);
   auto summary = json::parse(message_head(status_type, 8) + status_body(g, status_code::ok, detail_level::summary));
   BOOST_TEST(summary.at("detail").as_string() == "summary");
@@ -261,15 +266,17 @@ BOOST_AUTO_TEST_CASE(outbox_remove_and_clear) {
 
 struct hub_fixture {
   boost::asio::io_context ioc;
-  offset_store store{ioc.get_executor(), storage_options{}, clusters};
-  group_evaluator evaluator{ioc.get_executor(), store, evaluator_options{}, std::chrono::milliseconds(10),
+  supervisor sup;
+  feed<cluster_event> cluster_changes;
+  offset_store store{ioc.get_executor(), sup, storage_options{}, clusters};
+  group_evaluator evaluator{ioc.get_executor(), sup, store, evaluator_options{}, std::chrono::milliseconds(10),
                             std::chrono::milliseconds(1000)};
-  ws_hub hub{ioc.get_executor(), evaluator, clusters, [] {
+  ws_hub hub{ioc.get_executor(), sup, evaluator, cluster_changes, clusters, [] {
                hub_options o;
                o.limits.outbox = 4;
                o.limits.max_subscriptions = 2;
                return o;
-             }()};
+             }(), nullptr};
   int wakes = 0;
 
   // Drains a client's outbox the way the session writer does (seq assigned as written).
@@ -400,7 +407,8 @@ BOOST_FIXTURE_TEST_CASE(stop_tells_every_client_and_refuses_changes, hub_fixture
   ws_client c(hub, [] {});
   hub.on_text(c, R"({"type":"subscribe"})");
   drain(c);
-  hub.stop();
+  boost::asio::co_spawn(ioc, hub.stop(), boost::asio::detached);
+  ioc.run_for(std::chrono::seconds(5));
   BOOST_TEST(c.closing);
   BOOST_TEST(c.close_code == 1001);
   auto m = drain(c);
