@@ -20,7 +20,7 @@
 #include "service/evaluator/group_evaluator.hpp"
 #include "service/http/api_v3.hpp"
 #include "service/http/server.hpp"
-#include "service/kafka/settings.hpp"
+#include "service/app_settings.hpp"
 #include "service/metrics/metrics.hpp"
 #include "service/offsets/offsets_reader.hpp"
 #include "service/storage/offset_store.hpp"

@@ -14,7 +14,7 @@
 #include "service/config/load.hpp"
 #include "service/config/process_files.hpp"
 #include "service/core/log.hpp"
-#include "service/kafka/settings.hpp"
+#include "service/app_settings.hpp"
 
 namespace {
 constexpr const char* usage =

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "service/config/load.hpp"
-#include "service/kafka/settings.hpp"
+#include "service/app_settings.hpp"
 
 using namespace warren;
 

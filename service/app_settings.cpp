@@ -1,4 +1,4 @@
-#include "service/kafka/settings.hpp"
+#include "service/app_settings.hpp"
 
 #include <cstdio>
 #include <set>

@@ -1,6 +1,7 @@
 #pragma once
-// Maps a Burrow client profile ([client-profile.X] with its [tls.X] / [sasl.X]) to librdkafka
-// client settings. Pure.
+// The app maps config to librdkafka client settings (kafka/ knows nothing of config): a Burrow
+// client profile ([client-profile.X] with its [tls.X] / [sasl.X]) becomes kafka::client_settings.
+// Pure.
 //
 // kafka-version: librdkafka negotiates every protocol version with each broker (ApiVersionRequest,
 // Kafka 0.10+), so Sarama's version pin has nothing to do there. Only a version below 0.10 is used:
