@@ -166,10 +166,10 @@ struct group_evaluator::impl final : change_sink {
         if (self.stopping()) break;
         self.checkpoint();
       }
-      policy.flushed(time.steady());
       std::vector<std::pair<std::string, std::string>> keys(std::make_move_iterator(dirty.begin()),
                                                             std::make_move_iterator(dirty.end()));
       dirty.clear();
+      policy.flushed(time.steady(), keys.size());
       ++stats.flushes;
       co_await evaluate_sliced(keys);
     }
@@ -247,7 +247,7 @@ void group_evaluator::flush_now() {
   auto work = std::move(d.dirty);
   d.dirty.clear();
   for (const auto& [c, g] : work) d.evaluate(c, g, now);
-  d.policy.flushed(d.time.steady());
+  d.policy.flushed(d.time.steady(), work.size());
 }
 
 void group_evaluator::pass_now() {

@@ -2,7 +2,7 @@
 // group_evaluator (actor): keeps the latest status of every group.
 // - Input: the store marks groups dirty through inbox() (a queue this actor owns; the store never
 //   runs evaluation code). Dirty groups are evaluated by the evaluator's own loop with leading-edge
-//   coalescing (coalescer.hpp): a lone change at once, a burst once per `coalesce` window; the work
+//   coalescing (coalescer.hpp): light traffic at once, a storm once per `coalesce` window; the work
 //   is sliced (a few ms per io-thread turn) however many groups are dirty.
 // - A periodic pass re-evaluates every group (STOP depends on the clock), sliced the same way.
 // - Output: whenever a group's status or any partition's status changes, or a group is removed,

@@ -97,17 +97,34 @@ struct pipeline {
 
 BOOST_AUTO_TEST_SUITE(group_evaluator_actor)
 
-BOOST_AUTO_TEST_CASE(coalescer_is_leading_edge_then_one_flush_per_window) {
+BOOST_AUTO_TEST_CASE(coalescer_flushes_light_traffic_at_once_and_a_storm_once_per_window) {
   using tp = coalescer::time_point;
-  coalescer c(100ms);
+  coalescer c(100ms, 10);
   const tp start{std::chrono::seconds(1000)};
   BOOST_TEST((c.mark(start) == start));  // a lone change: at once
   BOOST_TEST(!c.mark(start + 1ms));      // joins the pending flush
-  c.flushed(start + 1ms);
-  BOOST_TEST((c.mark(start + 5ms) == start + 101ms));  // within the window: the next tick
+  c.flushed(start + 1ms, 2);
+  BOOST_TEST((c.mark(start + 5ms) == start + 5ms));  // 2 of 10 spent: still at once
+  c.flushed(start + 5ms, 9);                          // 11: the window's budget is spent
+  BOOST_TEST((c.mark(start + 6ms) == start + 100ms));  // the rest of the storm waits for the window
   BOOST_TEST(!c.mark(start + 50ms));
-  c.flushed(start + 101ms);
-  BOOST_TEST((c.mark(start + 500ms) == start + 500ms));  // quiet for a window: at once again
+  c.flushed(start + 100ms, 500);  // a new window, spent at once by the storm's flush
+  BOOST_TEST((c.mark(start + 120ms) == start + 200ms));
+  c.flushed(start + 200ms, 1);
+  BOOST_TEST((c.mark(start + 500ms) == start + 500ms));  // quiet again: at once
+}
+
+BOOST_AUTO_TEST_CASE(back_to_back_lone_changes_are_each_evaluated_at_once) {
+  pipeline p(400ms);
+  p.broker(1000);
+  for (int i = 1; i <= 5; ++i) {
+    auto began = std::chrono::steady_clock::now();
+    p.commit("g", 1000 - i, t0 + i * 1000, i);
+    BOOST_REQUIRE(run_until(p.ioc, [&] { return p.lag_is("g", static_cast<std::uint64_t>(i)); }, 5s));
+    auto took = std::chrono::steady_clock::now() - began;
+    BOOST_TEST_MESSAGE("change " << i << " took " << to_ms(took) << " ms");
+    BOOST_TEST((took < 200ms));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(lag_follows_the_log_end_without_a_new_commit) {
@@ -163,21 +180,28 @@ BOOST_AUTO_TEST_CASE(stop_from_the_clock_alone_comes_from_the_pass) {
   BOOST_TEST(p.partition_is("g", status_code::stop));
 }
 
-BOOST_AUTO_TEST_CASE(a_lone_change_is_evaluated_at_once_and_a_burst_waits_for_the_tick) {
+BOOST_AUTO_TEST_CASE(a_storm_past_the_budget_waits_for_the_tick) {
   pipeline p(400ms);
   p.broker(100);
+  store_cmd::batch b{"c", {}};
+  for (int g = 0; g < 300; ++g)  // more than the window's budget of 256 evaluations
+    b.commands.emplace_back(store_cmd::commit{.group = group_name{"s" + std::to_string(g)},
+                                              .topic = topic_name{"t"},
+                                              .partition = partition_id{0},
+                                              .offset = offset_t{90},
+                                              .order = g,
+                                              .timestamp = timestamp_ms{t0}});
   auto began = std::chrono::steady_clock::now();
-  p.commit("g", 90, t0, 1);
-  BOOST_REQUIRE(run_until(p.ioc, [&] { return p.lag_is("g", 10); }, 5s));
-  auto lone = std::chrono::steady_clock::now() - began;
-  BOOST_TEST_MESSAGE("a lone change took " << to_ms(lone) << " ms");
-  BOOST_TEST((lone < 200ms));
+  p.send(std::move(b));
+  BOOST_REQUIRE(run_until(p.ioc, [&] { return p.evaluator->size() == 300; }, 5s));
+  BOOST_TEST_MESSAGE("the storm's first flush after " << to_ms(std::chrono::steady_clock::now() - began) << " ms");
   began = std::chrono::steady_clock::now();
-  p.commit("g", 95, t0 + 1000, 2);  // right after: within the window
-  BOOST_REQUIRE(run_until(p.ioc, [&] { return p.lag_is("g", 5); }, 5s));
+  p.commit("s0", 95, t0 + 1000, 1000);  // within the spent window
+  BOOST_REQUIRE(run_until(p.ioc, [&] { return p.lag_is("s0", 5); }, 5s));
   auto trailing = std::chrono::steady_clock::now() - began;
-  BOOST_TEST_MESSAGE("the burst's change took " << to_ms(trailing) << " ms");
+  BOOST_TEST_MESSAGE("the change after the storm took " << to_ms(trailing) << " ms");
   BOOST_TEST((trailing >= 300ms));
+  BOOST_TEST(p.evaluator->stats().flushes == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(removal_is_published_and_the_status_forgotten) {
