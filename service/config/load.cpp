@@ -7,15 +7,14 @@
 #include <fstream>
 #include <initializer_list>
 #include <limits>
-// GCC 12 reports a false -Wmaybe-uninitialized inside <regex> when optimising with sanitizers.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
 
 #include <toml++/toml.h>
+
+#include "service/core/pattern.hpp"
 
 namespace warren {
 
@@ -281,28 +280,15 @@ class table_reader {
       out.clear();
       return;
     }
-    // libstdc++ compiles a regex by recursive descent, one stack frame chain per atom and per
-    // nesting level: a long or deeply nested pattern overflows the stack (found by fuzz_config).
-    // Real allow/deny lists are short, so both are bounded before compiling.
-    constexpr std::size_t max_regex_length = 1024;
-    constexpr int max_regex_depth = 32;
-    int depth = 0, deepest = 0;
-    for (std::size_t i = 0; i < value.size(); ++i) {
-      if (value[i] == '\\') ++i;
-      else if (value[i] == '(') deepest = std::max(deepest, ++depth);
-      else if (value[i] == ')') --depth;
-    }
-    if (value.size() > max_regex_length || deepest > max_regex_depth) {
-      error(key, "regular expression too long or too deeply nested (at most " + std::to_string(max_regex_length) +
-                     " characters and " + std::to_string(max_regex_depth) + " nested groups)");
+    // RE2 (core/pattern.hpp), Go's syntax as in Burrow: compiled in linear time without recursion,
+    // so only its own size limits apply.
+    auto compiled = pattern::compile(value);
+    if (auto* e = std::get_if<pattern_error>(&compiled)) {
+      error(key, "invalid regular expression " + in_quotes(value.size() > 200 ? value.substr(0, 200) + "..." : value) +
+                     ": " + e->message);
       return;
     }
-    try {
-      std::regex compiled(value, std::regex::ECMAScript);
-      out = std::move(value);
-    } catch (const std::regex_error& e) {
-      error(key, "invalid regular expression " + in_quotes(value) + " (ECMAScript syntax; Burrow used RE2): " + e.what());
-    }
+    out = std::move(value);
   }
 
   // Keys that are valid elsewhere but mean nothing for this class-name.
@@ -550,8 +536,8 @@ void read_profiles(const toml::table& root, config& cfg, error_sink& sink) {
     // Burrow: an empty kafka-version means Sarama's 0.10.2.0.
     if (p.kafka_version.empty()) p.kafka_version = "0.10.2.0";
     // Sarama's ParseKafkaVersion: X.Y.Z, or 0.X.Y.Z before Kafka 1.0.
-    static const std::regex version(R"(^([0-9]+\.[0-9]+\.[0-9]+|0\.[0-9]+\.[0-9]+\.[0-9]+)$)");
-    if (!std::regex_match(p.kafka_version, version))
+    static const pattern version = std::get<pattern>(pattern::compile(R"(^([0-9]+\.[0-9]+\.[0-9]+|0\.[0-9]+\.[0-9]+\.[0-9]+)$)"));
+    if (!version.search(p.kafka_version))
       r.error("kafka-version", "not a Kafka version " + in_quotes(p.kafka_version) +
                                    " (X.Y.Z such as \"2.8.0\", or 0.X.Y.Z such as \"0.10.2.0\")");
     r.read("tls", p.tls);

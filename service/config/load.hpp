@@ -14,8 +14,8 @@
 //   (viper would coerce "10" to 10 and "10s" to 0): durations are integers of seconds.
 // - Unknown keys and sections are errors (Burrow ignores them), as are keys that belong to another
 //   class-name (url-open on an email notifier, offsets-topic on a kafka_zk consumer).
-// - group-allowlist/denylist are compiled as ECMAScript regexes (std::regex), not RE2; RE2-only
-//   syntax such as (?i) is reported. The old group-whitelist/group-blacklist names are rejected.
+// - group-allowlist/denylist are RE2 patterns (core/pattern.hpp), Go's regexp syntax as in Burrow;
+//   a pattern over RE2's size limits is reported. The old group-whitelist/group-blacklist names are rejected.
 // - consumer servers (class kafka) defaults to its cluster's servers, client-profile to its cluster's
 //   profile (Burrow requires servers and uses the default profile).
 // - class-name defaults to the only/usual class for cluster (kafka), consumer (kafka), storage

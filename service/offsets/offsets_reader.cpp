@@ -3,7 +3,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <map>
-#include <regex>
 #include <unordered_map>
 
 #include "service/config/config.hpp"
@@ -11,6 +10,7 @@
 #include "service/core/clock.hpp"
 #include "service/core/log.hpp"
 #include "service/core/offload.hpp"
+#include "service/core/pattern.hpp"
 #include "service/core/overloaded.hpp"
 #include "service/kafka/consumer.hpp"
 #include "service/kafka/metadata.hpp"
@@ -32,8 +32,8 @@ struct offsets_reader::impl {
        sink to, const clock& clk)
       : ex(e), pool(p), module(m), settings(std::move(s)), to_store(std::move(to)), time(clk), timer(e),
         self_group("burrow-" + m.name), self(e, sup, "offsets_reader", m.cluster, clk) {
-    if (!m.group_allowlist.empty()) allow.emplace(m.group_allowlist);
-    if (!m.group_denylist.empty()) deny.emplace(m.group_denylist);
+    allow = compile_filter(m.group_allowlist);
+    deny = compile_filter(m.group_denylist);
     self.add_loop("read", [this] { return read(); });
     self.on_interrupt([this] {
       timer.cancel();
@@ -51,8 +51,8 @@ struct offsets_reader::impl {
   std::unique_ptr<kafka::assign_consumer> consumer;
   std::unique_ptr<kafka::queue_waker> waker;
   reader_stats stats;
-  std::optional<std::regex> allow, deny;
-  std::unordered_map<std::string, bool> group_verdicts;  // regex results cached per group name
+  std::optional<pattern> allow, deny;
+  std::unordered_map<std::string, bool> group_verdicts;  // search results cached per group name
   std::vector<std::int32_t> partitions;
   std::vector<std::int64_t> targets;  // end offsets at start, per partition
   std::vector<std::int64_t> next;     // next offset to read per partition; -2 = beginning, -1 = end
@@ -63,16 +63,22 @@ struct offsets_reader::impl {
   const std::string self_group;
   actor self;  // last: its loop captures this
 
+  // The config loader validated both patterns: a failure here is a start-up failure.
+  static std::optional<pattern> compile_filter(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    auto made = pattern::compile(text);
+    if (auto* e = std::get_if<pattern_error>(&made)) throw std::invalid_argument("group filter " + text + ": " + e->message);
+    return std::get<pattern>(std::move(made));
+  }
+
   // Burrow: the allowlist must match and the denylist must not (Go's MatchString = search).
+  // RE2 is linear in the name, so names of any length (up to 32 KiB on the wire) are searched.
   bool group_allowed(std::string_view group) {
     if (!allow && !deny) return true;
-    // libstdc++'s regex search recurses per character: a huge name (up to 32 KiB on the wire)
-    // could overflow the stack. With a filter configured, such names are filtered out.
-    if (group.size() > 1024) return false;
-    auto it = group_verdicts.find(std::string(group));
-    if (it != group_verdicts.end()) return it->second;
     std::string g(group);
-    bool ok = (!allow || std::regex_search(g, *allow)) && (!deny || !std::regex_search(g, *deny));
+    auto it = group_verdicts.find(g);
+    if (it != group_verdicts.end()) return it->second;
+    bool ok = (!allow || allow->search(g)) && (!deny || !deny->search(g));
     if (group_verdicts.size() > 100000) group_verdicts.clear();  // bounded cache
     group_verdicts.emplace(std::move(g), ok);
     return ok;

@@ -1,8 +1,9 @@
 #include "service/storage/model.hpp"
 
 #include <algorithm>
-#include <regex>
 #include <stdexcept>
+
+#include "service/core/pattern.hpp"
 
 namespace warren {
 
@@ -10,13 +11,22 @@ namespace warren {
 // cluster_state
 // ================================================================================================
 
-// Burrow matches with Go's regexp.MatchString (unanchored, RE2). std::regex (ECMAScript) with
-// regex_search is the closest standard equivalent; the syntax differences do not matter for the
-// usual `^prefix-.*` style lists.
+// Burrow matches with Go's regexp.MatchString (unanchored, RE2 syntax): core/pattern is RE2
+// with the same semantics, linear in the group name.
 struct cluster_state::group_filter {
-  std::optional<std::regex> allow;
-  std::optional<std::regex> deny;
+  std::optional<pattern> allow;
+  std::optional<pattern> deny;
 };
+
+namespace {
+std::optional<pattern> compile_filter(const std::string& text, std::string_view what) {
+  if (text.empty()) return std::nullopt;
+  auto made = pattern::compile(text);
+  if (auto* e = std::get_if<pattern_error>(&made))
+    throw std::invalid_argument(std::string(what) + " " + text + ": " + e->message);
+  return std::get<pattern>(std::move(made));
+}
+}  // namespace
 
 cluster_state::cluster_state(storage_options options)
     : options_(std::move(options)),
@@ -24,8 +34,8 @@ cluster_state::cluster_state(storage_options options)
       pending_(options_.pending_per_topic, options_.pending_total) {
   if (options_.intervals < 1 || options_.intervals > 4096)
     throw std::invalid_argument("storage intervals must be within 1..4096");
-  if (!options_.group_allowlist.empty()) filter_->allow.emplace(options_.group_allowlist);
-  if (!options_.group_denylist.empty()) filter_->deny.emplace(options_.group_denylist);
+  filter_->allow = compile_filter(options_.group_allowlist, "group-allowlist");
+  filter_->deny = compile_filter(options_.group_denylist, "group-denylist");
 }
 
 cluster_state::~cluster_state() = default;
@@ -38,19 +48,12 @@ std::int64_t cluster_state::expire_threshold(timestamp_ms now) const {
   return (now_s - options_.expire_group_s) * 1000;
 }
 
-namespace {
-constexpr std::size_t max_filtered_group_name = 1024;
-}  // namespace
-
 bool cluster_state::accept_group(std::string_view group) const {
-  // A stored group has passed the filter already: skip the (slow) regex on the hot path.
+  // A stored group has passed the filter already: skip the search on the hot path.
   if (!filter_->allow && !filter_->deny) return true;
   if (groups_.find(group) != groups_.end()) return true;
-  // libstdc++'s regex search recurses per character: a huge name could overflow the stack.
-  // Names this long are not real groups; with a filter configured they are not accepted.
-  if (group.size() > max_filtered_group_name) return false;
-  if (filter_->allow && !std::regex_search(group.begin(), group.end(), *filter_->allow)) return false;
-  if (filter_->deny && std::regex_search(group.begin(), group.end(), *filter_->deny)) return false;
+  if (filter_->allow && !filter_->allow->search(group)) return false;
+  if (filter_->deny && filter_->deny->search(group)) return false;
   return true;
 }
 

@@ -142,8 +142,8 @@ constexpr bool group_changed(commit_outcome o) {
 /// The storage state of one cluster.
 class cluster_state {
  public:
-  /// Throws std::invalid_argument for intervals outside 1..4096 and std::regex_error for a bad allow/deny
-  /// regex (start-up failure; the config loader should have validated both).
+  /// Throws std::invalid_argument for intervals outside 1..4096 or a bad allow/deny pattern
+  /// (core/pattern.hpp; start-up failure: the config loader validated both).
   explicit cluster_state(storage_options options);
   ~cluster_state();
   cluster_state(cluster_state&&) noexcept;

@@ -100,11 +100,26 @@ BOOST_AUTO_TEST_CASE(missing_servers_reported_at_cluster_header_line) {
   BOOST_TEST(errors[0].to_string() == data_path("missing_servers.toml") + ":3: cluster.local.servers: missing required key");
 }
 
-BOOST_AUTO_TEST_CASE(regex_that_ecmascript_rejects_is_reported_with_reason) {
+BOOST_AUTO_TEST_CASE(regex_that_re2_rejects_is_reported_with_reason) {
+  // Lookahead is ECMAScript, not Go/RE2 (Burrow would have refused it too).
   auto errors = load_errors("bad_regex.toml");
   BOOST_TEST(errors.size() == 1u);
-  expect_error(errors, 7, "consumer.local.group-denylist", "invalid regular expression \"(?i)^console-consumer-\"");
-  expect_error(errors, 7, "consumer.local.group-denylist", "RE2");
+  expect_error(errors, 7, "consumer.local.group-denylist", "invalid regular expression \"^(?!console-consumer-)\"");
+  expect_error(errors, 7, "consumer.local.group-denylist", "RE2/Go syntax error");
+}
+
+BOOST_AUTO_TEST_CASE(go_regexps_of_any_nesting_load_and_oversized_ones_are_reported) {
+  // Go/RE2 syntax such as (?i) loads as in Burrow; RE2 compiles without recursion, so depth and
+  // length are limited only by the compiled size.
+  std::string deep = std::string(200, '(') + "a" + std::string(200, ')');
+  auto cfg = parse_ok("[cluster.local]\nservers = [\"k:9092\"]\n[consumer.local]\ncluster = \"local\"\n"
+                      "group-allowlist = \"(?i)^app-\"\ngroup-denylist = \"" + deep + "\"\n");
+  BOOST_TEST(cfg.consumers.at("local").group_allowlist == "(?i)^app-");
+  auto r = parse_config("[cluster.local]\nservers = [\"k:9092\"]\n[consumer.local]\ncluster = \"local\"\n"
+                        "group-denylist = \"(.*){1000}x\"\n",
+                        "inline.toml");
+  BOOST_REQUIRE(!r);
+  expect_error(r.error(), 5, "consumer.local.group-denylist", "too large once compiled");
 }
 
 BOOST_AUTO_TEST_CASE(durations_must_be_non_negative_integers_of_seconds) {
