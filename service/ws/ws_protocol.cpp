@@ -71,7 +71,8 @@ client_message parse_client_message(std::string_view text) {
     r.id = id;
     if (!optional_string(o, "cluster", 1024, r.cluster, e, id)) return e;
     if (!optional_string(o, "group", 1024, r.group, e, id)) return e;
-    if (!optional_string(o, "pattern", max_pattern_length, r.pattern, e, id)) return e;
+    // Its size is bounded by the frame limit and checked by pattern::compile (bad_pattern).
+    if (!optional_string(o, "pattern", std::string::npos, r.pattern, e, id)) return e;
     std::string detail = "full";
     if (!optional_string(o, "detail", 16, detail, e, id)) return e;
     if (detail == "full") r.detail = detail_level::full;
@@ -103,13 +104,10 @@ std::variant<subscription_filter, protocol_error> subscription_filter::make(cons
   f.group_ = r.group;
   f.pattern_ = r.pattern;
   if (!r.pattern.empty()) {
-    try {
-      f.regex_ = std::make_shared<const std::regex>(r.pattern, std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error& e) {
-      return err(error_code::bad_pattern, "pattern is not a valid ECMAScript regular expression: " +
-                                              std::string(e.what()),
-                 r.id);
-    }
+    auto compiled = warren::pattern::compile(r.pattern);
+    if (auto* e = std::get_if<pattern_error>(&compiled))
+      return err(error_code::bad_pattern, "invalid regular expression: " + e->message, r.id);
+    f.compiled_ = std::get<warren::pattern>(std::move(compiled));
   }
   return f;
 }
@@ -117,8 +115,9 @@ std::variant<subscription_filter, protocol_error> subscription_filter::make(cons
 bool subscription_filter::matches(std::string_view cluster, std::string_view group) const {
   if (!cluster_.empty() && cluster != cluster_) return false;
   if (!group_.empty() && group != group_) return false;
-  // Unanchored search, like the group allow/deny lists (Go's MatchString).
-  if (regex_ && !std::regex_search(group.begin(), group.end(), *regex_)) return false;
+  // Unanchored search, like the group allow/deny lists (Go's MatchString), bounded per name.
+  if (compiled_ && (compiled_->worst_case_steps(group.size()) > max_match_steps || !compiled_->search(group)))
+    return false;
   return true;
 }
 

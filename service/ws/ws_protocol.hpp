@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "service/core/health.hpp"
+#include "service/core/pattern.hpp"
 #include "service/evaluator/rules.hpp"
 
 namespace warren::ws {
@@ -37,7 +37,12 @@ struct protocol_limits {
   std::size_t outbox = 1024;                ///< queued messages before a client is closed as too slow
 };
 inline constexpr std::size_t max_id_length = 128;
-inline constexpr std::size_t max_pattern_length = 1024;
+/// A pattern is searched in a group name only when pattern::worst_case_steps(name size) is at most
+/// this (about 10 ms in RE2's slowest mode, microseconds usually); longer names never match that
+/// pattern. Bounds a single search on the io thread whatever the client sends and however long a
+/// group name is: `^(a|b)*c` (4 instructions) is searched in names up to 128 KiB, `(.*){40}x`
+/// (364 instructions) in names up to 1440 bytes.
+inline constexpr std::size_t max_match_steps = 512 * 1024;
 
 enum class detail_level : std::uint8_t { summary, full };
 std::string_view to_string(detail_level d);
@@ -47,7 +52,7 @@ enum class error_code : std::uint8_t {
   bad_json,                ///< not JSON, not an object, or a binary frame
   bad_request,             ///< a field missing, of the wrong type, or out of range
   unknown_type,            ///< `type` is not subscribe, unsubscribe or ping
-  bad_pattern,             ///< `pattern` is not a valid ECMAScript regular expression
+  bad_pattern,             ///< `pattern` is not valid RE2/Go syntax, or too long or too large once compiled
   unknown_cluster,         ///< `cluster` is not configured
   unknown_subscription,    ///< unsubscribe of an id this connection does not have
   too_many_subscriptions,  ///< more than protocol_limits::max_subscriptions
@@ -63,7 +68,7 @@ struct subscribe_request {
   std::string id;       ///< empty = the server assigns "s<n>"; an existing id is replaced
   std::string cluster;  ///< empty = every cluster
   std::string group;    ///< empty = every group; exact match otherwise
-  std::string pattern;  ///< empty = every group; ECMAScript regex searched in the group name
+  std::string pattern;  ///< empty = every group; RE2/Go regexp searched (unanchored) in the group name
   detail_level detail = detail_level::full;
 };
 struct unsubscribe_request {
@@ -86,7 +91,7 @@ client_message parse_client_message(std::string_view text);
 
 // ---- the matcher ----
 
-/// A compiled subscription filter. Cheap to test; the regex is compiled once.
+/// A compiled subscription filter. Cheap to test; the pattern is compiled once (RE2: linear time).
 class subscription_filter {
  public:
   /// Validates against the configured clusters: unknown_cluster, bad_pattern.
@@ -101,7 +106,7 @@ class subscription_filter {
 
  private:
   std::string cluster_, group_, pattern_;
-  std::shared_ptr<const std::regex> regex_;  // immutable, shared by copies of this filter
+  std::optional<warren::pattern> compiled_;  // immutable, shared by copies of this filter
 };
 
 // ---- server → client ----

@@ -145,6 +145,41 @@ BOOST_AUTO_TEST_CASE(matcher_rejects_unknown_cluster_and_bad_pattern) {
   BOOST_TEST(to_string(std::get<protocol_error>(bad).code) == "bad_pattern");
 }
 
+BOOST_AUTO_TEST_CASE(patterns_are_re2_with_size_limits_reported_as_bad_pattern) {
+  auto code_and_message = [&](const std::string& p) {
+    auto f = subscription_filter::make({"p", "", "", p, {}}, clusters);
+    BOOST_REQUIRE(std::holds_alternative<protocol_error>(f));
+    const auto& e = std::get<protocol_error>(f);
+    return std::string(to_string(e.code)) + ": " + e.message;
+  };
+  BOOST_TEST(code_and_message("(?=x)").find("bad_pattern: invalid regular expression: RE2/Go syntax error") == 0u);
+  BOOST_TEST(code_and_message("(.*){1000}x").find("bad_pattern: invalid regular expression: too large once compiled") ==
+             0u);
+  BOOST_TEST(code_and_message(std::string(20000, 'a')).find("bad_pattern: invalid regular expression: too long") == 0u);
+  // No length cap of its own any more: a long pattern within RE2's limits is accepted.
+  BOOST_TEST(std::holds_alternative<subscribe_request>(
+      parse_client_message(R"({"type":"subscribe","pattern":")" + std::string(1500, 'a') + R"("})")));
+  // Go syntax that ECMAScript lacks.
+  auto f = std::get<subscription_filter>(subscription_filter::make({"", "", "", "(?i)^ORDERS", {}}, clusters));
+  BOOST_TEST(f.matches("local", "orders-eu"));
+}
+
+BOOST_AUTO_TEST_CASE(attack_patterns_on_long_group_names_are_bounded) {
+  const std::string long_name(32000, 'a');
+  for (const char* p : {"(.*){40}x", "(.*){25}x", "^(a|b)*c"}) {
+    auto f = std::get<subscription_filter>(subscription_filter::make({"", "", "", p, {}}, clusters));
+    BOOST_TEST(!f.matches("local", long_name), p);
+    BOOST_TEST(!f.matches("local", "aaaa"), p);
+  }
+  // A small program is searched in the longest names; a large one only while name × program
+  // stays within max_match_steps (longer names never match it).
+  auto small = std::get<subscription_filter>(subscription_filter::make({"", "", "", "^(a|b)*c", {}}, clusters));
+  BOOST_TEST(small.matches("local", long_name + "c"));
+  auto large = std::get<subscription_filter>(subscription_filter::make({"", "", "", "(.*){40}a", {}}, clusters));
+  BOOST_TEST(large.matches("local", std::string(1000, 'a')));
+  BOOST_TEST(!large.matches("local", long_name));
+}
+
 BOOST_AUTO_TEST_CASE(server_messages_are_json_with_type_and_seq_first) {
   protocol_limits limits;
   auto hello = parse_frame(hello_message(clusters, limits, "warren 0.1.0"), 1);
