@@ -121,15 +121,19 @@ class value {
 };
 
 struct value_field {
-  std::string name;
-  std::string json_name;
+  std::string name;       ///< Go field name
+  std::string json_name;  ///< encoding/json key; "" = name; "=" on a one-field object: the object
+                          ///< encodes as this field's value (a Go type with its own MarshalJSON)
   value v;
 };
 
 /// Execution bounds. Exceeding any is an execution error naming the limit.
 struct render_limits {
   std::size_t max_output_bytes = 1 << 20;       ///< rendered text, 1 MiB
-  std::uint32_t max_depth = 64;                 ///< nested {{template}} calls + nested blocks
+  /// Nested if/with/range blocks plus nested {{template}} calls (bounds the C++ stack). Above
+  /// parse_limits::max_nesting so any parsed template's own blocks fit; recursion through
+  /// {{template}} stops here. An "else if" chain counts once.
+  std::uint32_t max_depth = 200;
   std::uint64_t max_range_iterations = 100000;  ///< total over the whole render
   std::uint64_t max_steps = 1000000;            ///< total nodes evaluated (bounds any template)
 };

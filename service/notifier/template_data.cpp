@@ -11,9 +11,9 @@ namespace {
 value offset_value(const std::optional<consumer_offset>& o) {
   if (!o) return value::nil("*protocol.ConsumerOffset");
   // Burrow: Lag *Lag (nil for backfilled commits), Lag{Value uint64}.
-  value lag = o->lag ? value::object("protocol.Lag", {{"Value", "value", value::unsigned_integer(*o->lag)}})
+  value lag = o->lag ? value::object("*protocol.Lag", {{"Value", "=", value::unsigned_integer(*o->lag)}})
                      : value::nil("*protocol.Lag");
-  return value::object("protocol.ConsumerOffset",
+  return value::object("*protocol.ConsumerOffset",
                        {{"Offset", "offset", value::integer(o->offset, "int64")},
                         {"Timestamp", "timestamp", value::integer(o->timestamp, "int64")},
                         {"ObservedTimestamp", "observedAt", value::integer(o->observed_at, "int64")},
@@ -21,7 +21,7 @@ value offset_value(const std::optional<consumer_offset>& o) {
 }
 
 value partition_value(const partition_status& p) {
-  return value::object("protocol.PartitionStatus",
+  return value::object("*protocol.PartitionStatus",
                        {{"Topic", "topic", value::string(p.topic)},
                         {"Partition", "partition", value::integer(p.partition, "int32")},
                         {"Owner", "owner", value::string(p.owner)},

@@ -516,6 +516,8 @@ bool json_to(std::string& out, const value& v) {
       return true;
     }
     case k::object: {
+      // A type with its own MarshalJSON (Burrow's Lag marshals as its number).
+      if (v.fields().size() == 1 && v.fields().front().json_name == "=") return json_to(out, v.fields().front().v);
       out += '{';
       bool first = true;
       for (const auto& f : v.fields()) {
