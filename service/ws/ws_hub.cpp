@@ -1,6 +1,7 @@
 #include "service/ws/ws_hub.hpp"
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 
 #include "service/core/actor.hpp"
 #include "service/core/feed.hpp"
@@ -10,7 +11,7 @@
 namespace warren::ws {
 
 // Subscriptions with the same (cluster, group, pattern) share one slot, so a change is matched
-// once per distinct filter (a regex search is the expensive part) rather than once per client.
+// once per distinct filter (a pattern search is the expensive part) rather than once per client.
 struct filter_slot {
   subscription_filter filter;
   std::size_t refs = 0;
@@ -27,6 +28,25 @@ struct filter_slot {
   }
 };
 
+namespace {
+// (cluster, group) <= (after_cluster, after_group): the evaluator's for_each order.
+bool at_or_before(std::string_view cluster, std::string_view group, const std::string& after_cluster,
+                  const std::string& after_group) {
+  if (int c = cluster.compare(after_cluster); c != 0) return c < 0;
+  return group.compare(after_group) <= 0;
+}
+// A client with this many messages queued gets no further snapshot slice until the writer has
+// sent some: bounds the snapshot memory queued per client to a few parts.
+constexpr std::size_t snapshot_parts_ahead = 4;
+}  // namespace
+
+bool ws_client::sub::wants(std::uint64_t change, std::string_view cluster, std::string_view group) const {
+  if (!filter->matches(change, cluster, group)) return false;
+  if (!pending) return true;
+  // Not scanned yet: the part that scans the group carries its state as of then.
+  return scanned_any && at_or_before(cluster, group, after_cluster, after_group);
+}
+
 ws_client::ws_client(ws_hub& hub, std::function<void()> wake)
     : outbox(hub.options().limits.outbox), hub_(&hub), wake_(std::move(wake)) {
   hub.attach(*this);
@@ -40,7 +60,7 @@ ws_hub::ws_hub(asio::any_io_executor ex, supervisor& sup, group_evaluator& evalu
                feed<cluster_event>& cluster_changes, std::vector<std::string> clusters, hub_options options,
                freshness_query freshness)
     : ex_(ex), evaluator_(evaluator), clusters_(std::move(clusters)), options_(std::move(options)),
-      freshness_(std::move(freshness)) {
+      freshness_(std::move(freshness)), snapshot_wake_(ex) {
   self_ = std::make_unique<actor>(ex, sup, "ws_hub", "", clock::system());
   status_sub_ = std::make_unique<subscriber<status_event>>(evaluator.changes(), ex, [this](status_event& e) {
     // The queue coalesces per group: deliver the status as it is now. A group that came and went
@@ -53,9 +73,11 @@ ws_hub::ws_hub(asio::any_io_executor ex, supervisor& sup, group_evaluator& evalu
                                                              [this](cluster_event& e) { on_cluster(e.cluster); });
   self_->add_loop("status changes", [this] { return status_sub_->drain(*self_); });
   self_->add_loop("cluster changes", [this] { return cluster_sub_->drain(*self_); });
+  self_->add_loop("snapshots", [this] { return snapshot_loop(); });
   self_->on_interrupt([this] {
     status_sub_->interrupt();
     cluster_sub_->interrupt();
+    snapshot_wake_.cancel();
   });
 }
 
@@ -123,6 +145,7 @@ void ws_hub::attach(ws_client& c) {
 }
 
 void ws_hub::detach(ws_client& c) {
+  forget_snapshots(c);
   for (auto& s : c.subs_) release(s.filter);
   c.subs_.clear();
   clients_.erase(c.reg_);
@@ -158,7 +181,7 @@ void ws_hub::on_change(const group_status_changed& ev) {
     if (c->closing || c->subs_.empty()) continue;
     bool any = false, want_full = false;
     for (const auto& s : c->subs_)
-      if (s.filter->matches(change_gen_, ev.cluster, ev.group)) {
+      if (s.wants(change_gen_, ev.cluster, ev.group)) {
         any = true;
         want_full = want_full || s.detail == detail_level::full;
       }
@@ -173,6 +196,7 @@ void ws_hub::on_change(const group_status_changed& ev) {
 
 void ws_hub::too_slow(ws_client& c) {
   if (c.closing) return;
+  forget_snapshots(c);
   ++stats_.slow_closes;
   stats_.messages_dropped += c.outbox.clear();
   log_warn("ws", "closing a slow stream client: ", c.outbox.capacity(), " messages queued (1013)");
@@ -242,25 +266,135 @@ void ws_hub::subscribe(ws_client& c, subscribe_request r) {
     slot->self = slot;
   }
   ++slot->refs;
-  if (existing != c.subs_.end()) {  // same id: the new filter replaces the old one
+  ws_client::sub* s = nullptr;
+  if (existing != c.subs_.end()) {  // same id: the new filter replaces the old one, its snapshot starts over
     release(existing->filter);
     existing->filter = &*slot;
     existing->detail = r.detail;
+    s = &*existing;
   } else {
-    c.subs_.push_back({r.id, r.detail, &*slot});
+    s = &c.subs_.emplace_back(ws_client::sub{r.id, r.detail, &*slot});
   }
-  // The snapshot is queued in the same io-thread step that adds the subscription, so every later
-  // change is queued after it; the barrier keeps those changes from coalescing into entries ahead
-  // of the snapshot.
-  std::vector<const group_status*> matched;
-  evaluator_.for_each(slot->filter.cluster(), [&](const group_status& g) {
-    if (slot->filter.matches(g.cluster, g.group)) matched.push_back(&g);
+  s->pending = true;
+  s->scanned_any = false;
+  s->after_cluster.clear();
+  s->after_group.clear();
+  s->part = 0;
+  want_snapshot(c);
+  // The first slice runs now: a snapshot that fits in it is queued in this same io-thread step.
+  if (!snapshot_slice(c)) forget_snapshots(c);
+}
+
+void ws_hub::want_snapshot(ws_client& c) {
+  if (!c.snapshotting_) {
+    c.snap_reg_ = snapshotting_.insert(snapshotting_.end(), &c);
+    c.snapshotting_ = true;
+  }
+  if (snapshot_waiting_) snapshot_wake_.cancel();
+}
+
+void ws_hub::forget_snapshots(ws_client& c) {
+  if (!c.snapshotting_) return;
+  snapshotting_.erase(c.snap_reg_);
+  c.snapshotting_ = false;
+}
+
+void ws_hub::note_sent() {
+  ++stats_.messages_sent;
+  if (snapshot_waiting_ && !snapshotting_.empty()) snapshot_wake_.cancel();
+}
+
+bool ws_hub::snapshot_slice(ws_client& c) {
+  if (c.closing) return false;
+  auto it = std::find_if(c.subs_.begin(), c.subs_.end(), [](const auto& x) { return x.pending; });
+  if (it == c.subs_.end()) return false;
+  ws_client::sub& s = *it;
+  const subscription_filter& f = s.filter->filter;
+  const auto began = std::chrono::steady_clock::now();
+  std::string part;
+  bool spent = false;
+  bool passed = !s.scanned_any;
+  const group_status* last_seen = nullptr;
+  std::size_t visited = 0;
+  auto queue_part = [&](bool last) {
+    ++stats_.snapshot_parts;
+    // A barrier: a change queued after this part never coalesces into an entry ahead of it.
+    queue(c, snapshot_message(s.id, f, s.detail, s.part++, last, part), true);
+    part.clear();
+  };
+  // TODO(evaluator): a for_each starting after a key would spare re-walking the scanned prefix
+  // (one string comparison per kept group and slice).
+  evaluator_.for_each(f.cluster(), [&](const group_status& g) {
+    if (spent || c.closing) return;
+    if (!passed) {
+      if (at_or_before(g.cluster, g.group, s.after_cluster, s.after_group)) return;
+      passed = true;
+    }
+    if (f.matches(g.cluster, g.group)) {
+      append_snapshot_status(part, g, s.detail);
+      if (part.size() >= options_.snapshot_part_bytes) queue_part(false);
+    }
+    last_seen = &g;
+    if (++visited % 16 == 0 && std::chrono::steady_clock::now() - began >= options_.slice_budget) spent = true;
   });
-  queue(c, snapshot_message(r.id, slot->filter, r.detail, matched), true);
+  if (!c.closing) {
+    if (last_seen) {
+      s.after_cluster = last_seen->cluster;
+      s.after_group = last_seen->group;
+      s.scanned_any = true;
+    }
+    // Everything scanned is in a queued part before any change can be matched against it.
+    if (!spent) {
+      queue_part(true);
+      finish_snapshot(c, s);
+    } else if (!part.empty()) {
+      queue_part(false);
+    }
+  }
+  ++stats_.snapshot_slices;
+  stats_.longest_snapshot_slice_seconds =
+      std::max(stats_.longest_snapshot_slice_seconds,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+  return !c.closing && std::any_of(c.subs_.begin(), c.subs_.end(), [](const auto& x) { return x.pending; });
+}
+
+void ws_hub::finish_snapshot(ws_client& c, ws_client::sub& s) {
+  s.pending = false;
   // Clusters this subscription covers that are stale right now: the client hears it at once.
+  const auto& f = s.filter->filter;
   for (const auto& [cluster, state] : sent_freshness_)
-    if ((state.stale || !state.reachable) && (slot->filter.cluster().empty() || slot->filter.cluster() == cluster))
+    if ((state.stale || !state.reachable) && (f.cluster().empty() || f.cluster() == cluster))
       queue(c, cluster_state_message(cluster, state.reachable, state));
+}
+
+task<void> ws_hub::snapshot_loop() {
+  while (!self_->stopping()) {
+    self_->checkpoint();
+    ws_client* next = nullptr;
+    for (auto it = snapshotting_.begin(); it != snapshotting_.end();) {
+      ws_client* c = *it;
+      if (c->closing) {
+        c->snapshotting_ = false;
+        it = snapshotting_.erase(it);
+        continue;
+      }
+      if (c->outbox.size() < std::min(snapshot_parts_ahead, c->outbox.capacity())) {
+        next = c;
+        break;
+      }
+      ++it;  // paused until its writer has sent some (note_sent wakes this loop)
+    }
+    if (!next) {
+      snapshot_waiting_ = true;
+      snapshot_wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await snapshot_wake_.async_wait(use_nothrow);
+      snapshot_waiting_ = false;
+      continue;
+    }
+    if (snapshot_slice(*next)) snapshotting_.splice(snapshotting_.end(), snapshotting_, next->snap_reg_);
+    else forget_snapshots(*next);
+    co_await asio::post(ex_, asio::use_awaitable);
+  }
 }
 
 void ws_hub::unsubscribe(ws_client& c, const std::string& id) {

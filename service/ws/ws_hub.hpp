@@ -10,8 +10,19 @@
 // The hub is an actor (core/actor.hpp) with two subscriber queues of its own: status changes from
 // the evaluator and cluster-health changes from the pollers/readers. Each is drained by its own
 // supervised loop, so the evaluator never runs hub code and an exception here stays here.
+//
+// Snapshots are sliced: a subscribe matches the kept statuses in (cluster, group) order, at most
+// `slice_budget` per io-thread turn (the first slice runs in the subscribe itself, so a small
+// snapshot is queued at once), and queues what a slice matched as one snapshot part (split further
+// at `snapshot_part_bytes`). A third supervised loop runs the remaining slices, round robin over
+// clients, pausing a client while its outbox is half full. Ordering: until its last part, a
+// subscription matches a change only for groups its scan has passed (those are in parts already
+// queued); a change of a group not yet scanned is carried by the part that scans it later. So
+// every change after the subscribe reaches the client after the part holding that group, and no
+// client sees an older state after a newer one.
 // Everything runs on the io thread: sessions call in from there, HTTP/metrics read the stats
 // there. No locks.
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -57,6 +68,9 @@ struct hub_options {
   std::size_t hard_message_limit = 16 * 1024 * 1024;
   /// Reported in the hello.
   std::string server_version = "warren";
+  /// Snapshot slicing: matching work per io-thread turn, and the size at which a part is closed.
+  std::chrono::microseconds slice_budget{2000};
+  std::size_t snapshot_part_bytes = 256 * 1024;
 };
 
 struct hub_stats {
@@ -66,6 +80,9 @@ struct hub_stats {
   std::uint64_t messages_coalesced = 0; ///< status/removed messages replaced by a newer one before sending
   std::uint64_t messages_dropped = 0;   ///< messages discarded from slow clients' outboxes
   std::uint64_t errors_sent = 0;        ///< error messages queued (bad requests)
+  std::uint64_t snapshot_parts = 0;     ///< snapshot parts queued
+  std::uint64_t snapshot_slices = 0;    ///< snapshot matching slices run
+  double longest_snapshot_slice_seconds = 0;  ///< longest single io-thread turn of a snapshot slice
 };
 
 class ws_hub;
@@ -95,11 +112,21 @@ class ws_client {
     std::string id;
     detail_level detail;
     filter_slot* filter;
+    // Snapshot progress: while `pending`, the scan has passed (after_cluster, after_group)
+    // inclusive when `scanned_any`; `part` is the next part's number.
+    bool pending = false;
+    bool scanned_any = false;
+    std::string after_cluster, after_group;
+    std::size_t part = 0;
+    /// Whether a change of (cluster, group) is for this subscription now (see ws_hub.hpp).
+    bool wants(std::uint64_t change, std::string_view cluster, std::string_view group) const;
   };
   ws_hub* hub_;
   std::function<void()> wake_;
   std::vector<sub> subs_;
   std::list<ws_client*>::iterator reg_;
+  bool snapshotting_ = false;  // in ws_hub::snapshotting_ (has a pending subscription)
+  std::list<ws_client*>::iterator snap_reg_;
 };
 
 class ws_hub {
@@ -133,7 +160,8 @@ class ws_hub {
   void on_text(ws_client& c, std::string_view text);
   /// A message that broke a rule before it could be parsed (binary, too large).
   void on_rejected(ws_client& c, error_code code, std::string message);
-  void note_sent() { ++stats_.messages_sent; }
+  /// A message was written to a client (wakes snapshot slices waiting for outbox room).
+  void note_sent();
   asio::any_io_executor executor() const { return ex_; }
   const hub_options& options() const { return options_; }
 
@@ -149,6 +177,12 @@ class ws_hub {
   void subscribe(ws_client& c, subscribe_request r);
   void unsubscribe(ws_client& c, const std::string& id);
   void release(filter_slot* f);
+  /// Runs one snapshot slice of c's first pending subscription; false when c has none left.
+  bool snapshot_slice(ws_client& c);
+  void finish_snapshot(ws_client& c, ws_client::sub& s);
+  void want_snapshot(ws_client& c);
+  void forget_snapshots(ws_client& c);
+  task<void> snapshot_loop();
 
   asio::any_io_executor ex_;
   group_evaluator& evaluator_;
@@ -162,6 +196,9 @@ class ws_hub {
   std::uint64_t next_sub_ = 0;
   freshness_query freshness_;
   std::map<std::string, cluster_freshness, std::less<>> sent_freshness_;  // last state announced per cluster
+  std::list<ws_client*> snapshotting_;  // clients with a pending snapshot, served round robin
+  asio::steady_timer snapshot_wake_;    // the snapshot loop sleeps on it while nothing can progress
+  bool snapshot_waiting_ = false;
   // Last: their loops and handlers capture this.
   std::unique_ptr<actor> self_;
   std::unique_ptr<subscriber<status_event>> status_sub_;

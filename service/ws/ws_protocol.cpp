@@ -184,21 +184,32 @@ void append_status(std::string& out, const group_status& g, detail_level d) {
 }  // namespace
 
 server_message snapshot_message(std::string_view id, const subscription_filter& f, detail_level detail,
-                                std::span<const group_status* const> statuses) {
+                                std::size_t part, bool last, std::string_view statuses_json) {
   std::string b;
-  b.reserve(64 + statuses.size() * (detail == detail_level::full ? 512 : 256));
+  b.reserve(128 + f.pattern().size() + statuses_json.size());
   append_field(b, "id", id);
   append_field(b, "cluster", f.cluster());
   append_field(b, "group", f.group());
   append_field(b, "pattern", f.pattern());
   append_field(b, "detail", to_string(detail));
+  b += ",\"part\":" + std::to_string(part);
+  b += last ? ",\"last\":true" : ",\"last\":false";
   b += ",\"statuses\":[";
-  for (std::size_t i = 0; i < statuses.size(); ++i) {
-    if (i) b += ',';
-    append_status(b, *statuses[i], detail);
-  }
+  b += statuses_json;
   b += "]}";
   return {"snapshot", std::move(b)};
+}
+
+void append_snapshot_status(std::string& statuses_json, const group_status& g, detail_level detail) {
+  if (!statuses_json.empty()) statuses_json += ',';
+  append_status(statuses_json, g, detail);
+}
+
+server_message snapshot_message(std::string_view id, const subscription_filter& f, detail_level detail,
+                                std::span<const group_status* const> statuses) {
+  std::string list;
+  for (const auto* g : statuses) append_snapshot_status(list, *g, detail);
+  return snapshot_message(id, f, detail, 0, true, list);
 }
 
 std::string status_body(const group_status& current, status_code previous, detail_level detail) {

@@ -124,7 +124,15 @@ std::string frame_text(const server_message& m, std::uint64_t seq);
 
 server_message hello_message(std::span<const std::string> clusters, const protocol_limits& limits,
                              std::string_view server_version);
-/// `statuses` in (cluster, group) order; full = Burrow's `/lag` status objects, summary = see summary_json.
+/// One part of a subscription's snapshot: `part` counts from 0, `last` is true on the final part
+/// (a snapshot small enough to build in one turn is a single part 0 with last true).
+/// `statuses_json` is the part's status objects, comma-separated, as append_snapshot_status
+/// writes them (full = Burrow's `/lag` status objects, summary = see append_summary_json).
+server_message snapshot_message(std::string_view id, const subscription_filter& f, detail_level detail,
+                                std::size_t part, bool last, std::string_view statuses_json);
+/// Appends one status to a part's `statuses_json` (with the separating comma when needed).
+void append_snapshot_status(std::string& statuses_json, const group_status& g, detail_level detail);
+/// A whole snapshot in one part; `statuses` in (cluster, group) order.
 server_message snapshot_message(std::string_view id, const subscription_filter& f, detail_level detail,
                                 std::span<const group_status* const> statuses);
 /// Body of a status message (shared by every session that gets it at this detail level).
