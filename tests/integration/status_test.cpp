@@ -17,10 +17,7 @@ using warren::poll_until;
 
 namespace {
 // Short windows and frequent evaluation, so statuses move within seconds.
-std::string fast_config(const std::string& bootstrap) {
-  return cluster_config("local", bootstrap) +
-         "[storage.default]\nintervals = 5\n\n[warren]\neval-interval = 1\ncoalesce-ms = 50\n";
-}
+std::string fast_config(const std::string& bootstrap) { return fast_cluster_config("local", bootstrap); }
 
 struct status_probe {
   const warren_process& w;

@@ -21,10 +21,7 @@ using warren::poll_until;
 
 namespace {
 
-std::string fast_config(const std::string& bootstrap) {
-  return cluster_config("local", bootstrap) +
-         "[storage.default]\nintervals = 5\n\n[warren]\neval-interval = 1\ncoalesce-ms = 50\n";
-}
+std::string fast_config(const std::string& bootstrap) { return fast_cluster_config("local", bootstrap); }
 
 // Starts warren with the fault-injection endpoint enabled (only for this process).
 struct faulty_warren {
@@ -136,13 +133,7 @@ BOOST_AUTO_TEST_SUITE(freshness)
 BOOST_AUTO_TEST_CASE(a_broker_outage_shows_on_lag_the_stream_and_health_and_clears_after_recovery) {
   kafka_cluster kafka;
   kafka.create_topic("orders", 1);
-  producer p(kafka.bootstrap());
-  p.produce("orders", 0, 20);
-  {
-    consumer_member member(kafka.bootstrap(), {.group = "billing", .topics = {"orders"}});
-    BOOST_REQUIRE(member.wait_for_consumed(20, 60s));
-    BOOST_REQUIRE(poll_until([&] { return member.committed("orders", 0) == 20; }, 30s));
-  }
+  commit_all_and_leave(kafka.bootstrap(), "billing", "orders", 20);
   warren_process w(fast_config(kafka.bootstrap()));
   BOOST_REQUIRE(poll_until([&] { return newest_commit(w, "billing") == 20; }, 60s));
   BOOST_REQUIRE(poll_until([&] { return w.get("/v3/health").status == 200u; }, 30s));
@@ -197,13 +188,8 @@ BOOST_AUTO_TEST_CASE(a_broker_outage_shows_on_lag_the_stream_and_health_and_clea
 BOOST_AUTO_TEST_CASE(lag_follows_a_log_end_change_with_no_new_commit) {
   kafka_cluster kafka;
   kafka.create_topic("orders", 1);
+  commit_all_and_leave(kafka.bootstrap(), "billing", "orders", 10);
   producer p(kafka.bootstrap());
-  p.produce("orders", 0, 10);
-  {
-    consumer_member member(kafka.bootstrap(), {.group = "billing", .topics = {"orders"}});
-    BOOST_REQUIRE(member.wait_for_consumed(10, 60s));
-    BOOST_REQUIRE(poll_until([&] { return member.committed("orders", 0) == 10; }, 30s));
-  }
   // A periodic pass far away: only the log-end change can move /lag.
   warren_process w(cluster_config("local", kafka.bootstrap()) + "[warren]\neval-interval = 3600\ncoalesce-ms = 50\n");
   auto lag_now = [&] {

@@ -556,4 +556,13 @@ void reset_offsets(const kafka_cluster& cluster, const std::string& group, const
                              "): " + r.output);
 }
 
+void commit_all_and_leave(const std::string& bootstrap, const std::string& group, const std::string& topic,
+                          std::int64_t messages, std::chrono::milliseconds deadline) {
+  producer(bootstrap).produce(topic, 0, static_cast<int>(messages));
+  consumer_member member(bootstrap, {.group = group, .topics = {topic}});
+  if (!member.wait_for_consumed(messages, deadline) ||
+      !poll_until([&] { return member.committed(topic, 0) == messages; }, deadline))
+    throw std::runtime_error("group " + group + " did not commit " + std::to_string(messages) + " on " + topic);
+}
+
 }  // namespace warren::test

@@ -203,4 +203,10 @@ void delete_group(const kafka_cluster& cluster, const std::string& group);
 void reset_offsets(const kafka_cluster& cluster, const std::string& group, const std::string& topic,
                    std::int64_t to_offset);
 
+/// Produces `messages` records to topic/0, lets a real member of `group` consume and commit all of
+/// them, and leaves the group: afterwards the group's committed offset on topic/0 is `messages`.
+/// Throws std::runtime_error when that does not happen within `deadline`.
+void commit_all_and_leave(const std::string& bootstrap, const std::string& group, const std::string& topic,
+                          std::int64_t messages, std::chrono::milliseconds deadline = std::chrono::seconds(90));
+
 }  // namespace warren::test

@@ -31,6 +31,11 @@ std::string cluster_config(const std::string& name, const std::string& bootstrap
          "\"]\noffsets-topic = \"" + offsets_topic + "\"\n\n";
 }
 
+std::string fast_cluster_config(const std::string& name, const std::string& bootstrap) {
+  return cluster_config(name, bootstrap) +
+         "[storage.default]\nintervals = 5\n\n[warren]\neval-interval = 1\ncoalesce-ms = 50\n";
+}
+
 warren_process::warren_process(const std::string& config_body, std::chrono::milliseconds deadline) {
   dir_ = make_temp_dir();
   config_ = dir_ / "warren.toml";

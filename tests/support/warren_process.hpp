@@ -17,6 +17,10 @@ namespace warren::test {
 std::string cluster_config(const std::string& name, const std::string& bootstrap,
                            const std::string& offsets_topic = "__consumer_offsets");
 
+/// cluster_config plus short windows and frequent evaluation, so statuses move within seconds
+/// (intervals 5, eval-interval 1 s, coalesce-ms 50).
+std::string fast_cluster_config(const std::string& name, const std::string& bootstrap);
+
 class warren_process {
  public:
   /// `config_body` is TOML without [httpserver]; one is added on a free loopback port.
