@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "service/offsets/decode.hpp"
-#include "service/offsets/encode.hpp"
+#include "tests/support/offsets_encode.hpp"
 
 namespace wo = warren::offsets;
 

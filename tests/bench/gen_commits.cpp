@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "service/offsets/encode.hpp"
+#include "tests/support/offsets_encode.hpp"
 #include "tests/support/test_clients.hpp"
 
 namespace wo = warren::offsets;

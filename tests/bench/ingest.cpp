@@ -34,7 +34,7 @@
 #include <thread>
 #include <vector>
 
-#include "service/offsets/encode.hpp"
+#include "tests/support/offsets_encode.hpp"
 #include "tests/support/kafka_harness.hpp"
 #include "tests/support/warren_process.hpp"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "service/offsets/encode.hpp"
+#include "tests/support/offsets_encode.hpp"
 #include "tests/support/kafka_harness.hpp"
 #include "tests/support/poll_until.hpp"
 #include "tests/support/test_clients.hpp"

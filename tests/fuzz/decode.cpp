@@ -17,7 +17,7 @@
 #include <variant>
 
 #include "service/offsets/decode.hpp"
-#include "service/offsets/encode.hpp"
+#include "tests/support/offsets_encode.hpp"
 
 namespace wo = warren::offsets;
 

@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "service/core/clock.hpp"
-#include "service/offsets/encode.hpp"
+#include "tests/support/offsets_encode.hpp"
 #include "tests/support/json_helpers.hpp"
 #include "tests/support/offsets_records.hpp"
 #include "tests/support/kafka_harness.hpp"

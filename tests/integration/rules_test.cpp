@@ -15,7 +15,7 @@
 #include <optional>
 #include <sstream>
 
-#include "service/offsets/encode.hpp"
+#include "tests/support/offsets_encode.hpp"
 #include "service/core/clock.hpp"
 #include "tests/support/json_helpers.hpp"
 #include "tests/support/offsets_records.hpp"

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "service/offsets/encode.hpp"
+#include "tests/support/offsets_encode.hpp"
 #include "tests/support/test_clients.hpp"
 
 namespace warren::test {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "service/offsets/decode.hpp"
-#include "service/offsets/encode.hpp"
+#include "tests/support/offsets_encode.hpp"
 
 namespace warren::offsets {
 // Lets BOOST_TEST print reasons by name (found through ADL).

@@ -1,4 +1,4 @@
-#include "service/offsets/encode.hpp"
+#include "tests/support/offsets_encode.hpp"
 
 #include <stdexcept>
 #include <string>
