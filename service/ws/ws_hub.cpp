@@ -29,7 +29,7 @@ struct filter_slot {
 };
 
 namespace {
-// (cluster, group) <= (after_cluster, after_group): the evaluator's for_each order.
+// (cluster, group) <= (after_cluster, after_group), the order of kept_keys_.
 bool at_or_before(std::string_view cluster, std::string_view group, const std::string& after_cluster,
                   const std::string& after_group) {
   if (int c = cluster.compare(after_cluster); c != 0) return c < 0;
@@ -62,10 +62,14 @@ ws_hub::ws_hub(asio::any_io_executor ex, supervisor& sup, group_evaluator& evalu
     : ex_(ex), evaluator_(evaluator), clusters_(std::move(clusters)), options_(std::move(options)),
       freshness_(std::move(freshness)), snapshot_wake_(ex) {
   self_ = std::make_unique<actor>(ex, sup, "ws_hub", "", clock::system());
+  // Groups kept before the hub subscribed (later ones arrive as changes).
+  evaluator_.for_each("", [this](const group_status& g) { kept_keys_.insert(change_key(g.cluster, g.group)); });
   status_sub_ = std::make_unique<subscriber<status_event>>(evaluator.changes(), ex, [this](status_event& e) {
     // The queue coalesces per group: deliver the status as it is now. A group that came and went
     // before this turn was never announced, so nothing is sent for it.
     const auto* current = evaluator_.status(e.cluster, e.group);
+    if (current) kept_keys_.insert(change_key(e.cluster, e.group));
+    else kept_keys_.erase(change_key(e.cluster, e.group));
     if (!current && e.previous == status_code::notfound) return;
     on_change(group_status_changed{e.cluster, e.group, current, e.previous});
   });
@@ -313,8 +317,6 @@ bool ws_hub::snapshot_slice(ws_client& c) {
   const auto began = std::chrono::steady_clock::now();
   std::string part;
   bool spent = false;
-  bool passed = !s.scanned_any;
-  const group_status* last_seen = nullptr;
   std::size_t visited = 0;
   auto queue_part = [&](bool last) {
     ++stats_.snapshot_parts;
@@ -322,25 +324,31 @@ bool ws_hub::snapshot_slice(ws_client& c) {
     queue(c, snapshot_message(s.id, f, s.detail, s.part++, last, part), true);
     part.clear();
   };
-  // TODO(evaluator): a for_each starting after a key would spare re-walking the scanned prefix
-  // (one string comparison per kept group and slice).
-  evaluator_.for_each(f.cluster(), [&](const group_status& g) {
-    if (spent || c.closing) return;
-    if (!passed) {
-      if (at_or_before(g.cluster, g.group, s.after_cluster, s.after_group)) return;
-      passed = true;
+  // Resume after the cursor in the hub's ordered index (cluster '\0' group sorts as the pair).
+  auto k = s.scanned_any ? kept_keys_.upper_bound(change_key(s.after_cluster, s.after_group))
+                         : kept_keys_.lower_bound(f.cluster().empty() ? std::string() : change_key(f.cluster(), ""));
+  std::string_view last_key;
+  for (; k != kept_keys_.end() && !c.closing; ++k) {
+    const auto cluster = key_cluster(*k);
+    if (!f.cluster().empty() && cluster != f.cluster()) break;  // past the filter's cluster
+    if (visited != 0 && visited % 16 == 0 && std::chrono::steady_clock::now() - began >= options_.slice_budget) {
+      spent = true;
+      break;
     }
-    if (f.matches(g.cluster, g.group)) {
-      append_snapshot_status(part, g, s.detail);
-      if (part.size() >= options_.snapshot_part_bytes) queue_part(false);
-    }
-    last_seen = &g;
-    if (++visited % 16 == 0 && std::chrono::steady_clock::now() - began >= options_.slice_budget) spent = true;
-  });
+    ++visited;
+    last_key = *k;
+    const auto group = key_group(*k);
+    if (!f.matches(cluster, group)) continue;
+    // Removed from the evaluator, its removal not yet drained here: nothing to show.
+    const group_status* g = evaluator_.status(cluster, group);
+    if (!g) continue;
+    append_snapshot_status(part, *g, s.detail);
+    if (part.size() >= options_.snapshot_part_bytes) queue_part(false);
+  }
   if (!c.closing) {
-    if (last_seen) {
-      s.after_cluster = last_seen->cluster;
-      s.after_group = last_seen->group;
+    if (!last_key.empty()) {
+      s.after_cluster = key_cluster(last_key);
+      s.after_group = key_group(last_key);
       s.scanned_any = true;
     }
     // Everything scanned is in a queued part before any change can be matched against it.

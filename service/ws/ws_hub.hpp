@@ -19,7 +19,10 @@
 // subscription matches a change only for groups its scan has passed (those are in parts already
 // queued); a change of a group not yet scanned is carried by the part that scans it later. So
 // every change after the subscribe reaches the client after the part holding that group, and no
-// client sees an older state after a newer one.
+// client sees an older state after a newer one. To resume a scan in O(log n), the hub keeps an
+// ordered index of the kept (cluster, group) names, fed by the evaluator's changes it drains
+// (about 100 bytes per group); a group whose announcement is still queued reaches a pending
+// subscription as a change, which the rule above orders correctly.
 // Everything runs on the io thread: sessions call in from there, HTTP/metrics read the stats
 // there. No locks.
 #include <boost/asio/steady_timer.hpp>
@@ -28,6 +31,7 @@
 #include <functional>
 #include <list>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -196,6 +200,7 @@ class ws_hub {
   std::uint64_t next_sub_ = 0;
   freshness_query freshness_;
   std::map<std::string, cluster_freshness, std::less<>> sent_freshness_;  // last state announced per cluster
+  std::set<std::string, std::less<>> kept_keys_;  // change_key of every kept group, in scan order
   std::list<ws_client*> snapshotting_;  // clients with a pending snapshot, served round robin
   asio::steady_timer snapshot_wake_;    // the snapshot loop sleeps on it while nothing can progress
   bool snapshot_waiting_ = false;
