@@ -233,6 +233,51 @@ BOOST_AUTO_TEST_CASE(start_latest_reaper_and_group_filters) {
   BOOST_TEST(!has_group(w, "local", "ignored-group"));
   // Kafka knows no group "after-start" (it was never a real group): the reaper removes it.
   BOOST_TEST(poll_until([&] { return !has_group(w, "local", "after-start"); }, 30s));
+  // Burrow's own self-reporting group is never reaped.
+  BOOST_TEST(has_group(w, "local", "burrow-local"));
+}
+
+BOOST_AUTO_TEST_CASE(self_reporting_group_tracks_the_readers_position_and_can_be_turned_off) {
+  kafka_cluster kafka;
+  kafka.create_topic("orders", 1);
+  commit_all_and_leave(kafka.bootstrap(), "billing", "orders", 10);
+
+  // Burrow's `burrow-<consumer name>`: the reader's next offset per offsets-topic partition.
+  warren_process w(cluster_config("local", kafka.bootstrap()));
+  BOOST_REQUIRE(poll_until([&] { return has_group(w, "local", "burrow-local"); }, 60s));
+  boost::json::value lag;
+  BOOST_TEST(poll_until(
+                 [&] {
+                   lag = parse_json(w.get("/v3/kafka/local/consumer/burrow-local/lag").body);
+                   // Every offsets-topic partition is listed; those with records (the one holding
+                   // billing's commits at least) have the reader's next offset as their commit.
+                   const auto parts = at(lag, {"status", "partitions"});
+                   if (!parts.is_array() || parts.as_array().size() != 8) return false;
+                   int read = 0;
+                   for (const auto& part : parts.as_array()) {
+                     if (str(at(part, {"topic"})) != "__consumer_offsets") return false;
+                     if (num(at(part, {"end", "offset"})) > 0) ++read;
+                   }
+                   return read >= 1;
+                 },
+                 60s),
+             lag);
+  // Once replayed the reader is at the log end: no lag on its own partitions.
+  BOOST_TEST(poll_until(
+      [&] {
+        lag = parse_json(w.get("/v3/kafka/local/consumer/burrow-local/lag").body);
+        return num(at(lag, {"status", "totallag"})) == 0 && str(at(lag, {"status", "status"})) == "OK";
+      },
+      60s));
+  // The commit of the group it read is in the offsets topic partition the reader reports.
+  auto consumers = parse_json(w.get("/v3/kafka/local/topic/__consumer_offsets/consumers").body);
+  BOOST_TEST(contains_string(at(consumers, {"consumers"}), "burrow-local"));
+
+  auto off = cluster_config("local", kafka.bootstrap());
+  off.insert(off.find("offsets-topic"), "self-report = false\n");  // inside [consumer.local]
+  warren_process quiet(off);
+  BOOST_REQUIRE(poll_until([&] { return has_group(quiet, "local", "billing"); }, 60s));
+  BOOST_TEST(!has_group(quiet, "local", "burrow-local"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
