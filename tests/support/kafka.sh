@@ -89,7 +89,16 @@ wait_port() { # PORT DEADLINE_S PID
 }
 
 # A KRaft cluster id is 16 random bytes in unpadded URL-safe base64; making it here saves a JVM start.
-cluster_id() { head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
+# A random Kafka Uuid (16 bytes, URL-safe base64). Like Kafka's Uuid.randomUuid, never one that
+# starts with '-': the storage tool would read `-t -xyz` as an option (about 1 start in 64 failed).
+cluster_id() {
+  local id
+  while :; do
+    id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    [ "${id#-}" = "$id" ] && break
+  done
+  printf '%s' "$id"
+}
 
 # With WARREN_OWNER_PID set, the broker (or tool) is killed once that process is gone: a test that
 # crashes or is killed by a timeout does not leave JVMs holding ports and memory.
@@ -122,7 +131,7 @@ listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093
 controller.listener.names=CONTROLLER
 log.dirs=$work/data
 PROPS
-    ( java_run 256m kafka.tools.StorageTool format -t "$(cluster_id)" -c "$work/server.properties" \
+    ( java_run 256m kafka.tools.StorageTool format --cluster-id="$(cluster_id)" -c "$work/server.properties" \
         >"$work/format.log" 2>&1 ) || { cat "$work/format.log" >&2; rm -rf "$work"; die "format failed"; }
     # First one wins; a concurrent formatter's rename fails and its copy is dropped.
     mv -T "$work/data" "$t" 2>/dev/null || true
