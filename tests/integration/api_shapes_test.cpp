@@ -20,11 +20,7 @@
 #include <optional>
 
 // The encoder moves from service/offsets/ to tests/support/ (in flight): either location builds.
-#if __has_include("tests/support/offsets_encode.hpp")
 #include "tests/support/offsets_encode.hpp"
-#else
-#include "service/offsets/encode.hpp"
-#endif
 #include "tests/integration/openapi_check.hpp"
 #include "service/core/clock.hpp"
 #include "tests/support/json_helpers.hpp"
