@@ -159,7 +159,7 @@ struct app::impl {
     }
     s.actors = sup.snapshot();
     for (const auto& [name, m] : cfg.clusters) s.freshness.emplace_back(name, freshness(name));
-    return render_metrics(s);
+    return render_metrics(s) + http::render_server_metrics(servers);
   }
 
   bool start() {
@@ -197,10 +197,7 @@ struct app::impl {
     }
     api = std::make_unique<http::api_v3>(std::move(ctx));
     for (const auto& [name, h] : cfg.httpservers) {
-      http::server_options o;
-      o.name = name;
-      o.address = h.address;
-      o.timeout = h.timeout;
+      auto o = http::options_for(cfg, h, host_name());  // timeouts, max-connections, TLS, tokens
       o.upgrade = [this](http::upgrade_request& up) { return hub->handle_upgrade(up); };  // ws
       auto s = std::make_unique<http::server>(ex, o, [this](const http::request& r) { return api->handle(r); });
       std::string err;

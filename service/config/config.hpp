@@ -231,10 +231,24 @@ struct httpserver_module {
   std::string name = "default";
   /// Listen address `host:port`, `:port` (all interfaces) or `[v6]:port`; port 0 = random.
   std::string address = ":0";
-  /// Idle/read timeout of a connection.
+  /// Deadline to read a request body and to write a response (Burrow: every timeout). At least 1.
   std::chrono::seconds timeout{300};
-  /// Name of a [tls.NAME] profile with certfile and keyfile; empty = plain HTTP.
+  /// Warren: deadline from the first byte of a request (from accept, for the first request of a
+  /// connection, TLS handshake included) to the end of its header. Guards against slowloris. At least 1.
+  std::chrono::seconds header_timeout{10};
+  /// Warren: how long a keep-alive connection may sit idle between requests before it is closed. At least 1.
+  std::chrono::seconds idle_timeout{60};
+  /// Warren: most HTTP connections open at once on this listener (WebSocket streams, once upgraded,
+  /// are not counted here); further connections are closed at accept and counted in
+  /// warren_http_connections_refused_total. 1..1000000.
+  int max_connections = 10000;
+  /// Name of a [tls.NAME] profile with certfile and keyfile; empty = plain HTTP. The loader reads
+  /// the files (a missing or bad certificate or key is a configuration error naming the file).
+  /// TLS 1.2 and 1.3 only.
   std::string tls;
+  /// Warren: mutual TLS: clients must present a certificate signed by the tls profile's cafile
+  /// (required with this key). false (Burrow's behaviour) = no client certificate is asked for.
+  bool require_client_cert = false;
 };
 
 /// [notifier.NAME]: sends templated messages when group status changes. Keys of one class are
@@ -314,8 +328,15 @@ struct warren_options {
   std::chrono::seconds eval_interval{5};
   /// Per-WebSocket-client bound on queued messages before coalescing and dropping. At least 1.
   int ws_outbox = 1024;
-  /// Bearer token required by admin calls (DELETE, log level). Empty = admin calls are open, as in Burrow.
+  /// Bearer token required by admin calls (DELETE, POST). Empty = admin calls are open, as in Burrow
+  /// (unless read_token is set: then they need read_token). Also grants every read.
   std::string admin_token;  // secret: never rendered
+  /// Bearer token required by every GET (the API, /v3/stream upgrades, /metrics unless
+  /// metrics_token is set). /burrow/admin and /burrow/admin/ready stay open for probes. Empty = reads are open.
+  std::string read_token;  // secret: never rendered
+  /// Bearer token required by GET /metrics instead of read_token (Prometheus scrapers carry their
+  /// own). Empty = /metrics needs read_token (if set).
+  std::string metrics_token;  // secret: never rendered
   /// Longest wait at start-up for the offsets-topic replay to catch up before /burrow/admin/ready
   /// reports ready anyway. 0 = wait as long as it takes.
   std::chrono::seconds ready_timeout{0};

@@ -16,6 +16,8 @@
 
 #include "service/core/pattern.hpp"
 
+#include "service/http/tls_files.hpp"
+
 namespace warren {
 
 std::string config_error::to_string() const {
@@ -445,7 +447,9 @@ void read_class(table_reader& r, std::string& out, std::initializer_list<std::st
   for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
   std::string reason = "unknown " + std::string(what) + " class-name " + in_quotes(out) + " (expected " + list + ")";
   if (what == "notifier" && out == "slack")
-    reason += "; Burrow removed the slack notifier: use class-name \"http\" with a Slack template";
+    reason += "; Burrow removed the slack notifier (PR #278): use class-name = \"http\" with url-open = your Slack "
+              "incoming-webhook URL, template-open = \"config/templates/slack-open.tmpl\" and, for resolutions, "
+              "send-close = true, url-close = the same URL, template-close = \"config/templates/slack-close.tmpl\"";
   r.error("class-name", std::move(reason));
 }
 
@@ -628,17 +632,39 @@ void read_evaluator(const toml::table& root, config& cfg, error_sink& sink) {
   if (cfg.evaluators.empty()) cfg.evaluators.emplace("default", evaluator_module{});
 }
 
-void read_httpservers(const toml::table& root, config& cfg, error_sink& sink) {
+void read_httpservers(const toml::table& root, config& cfg, error_sink& sink, const tls_files_check* check) {
   for_each_module(root, "httpserver", sink, [&](table_reader& r, const std::string& name) {
     httpserver_module m;
     m.name = name;
     r.read("address", m.address);
     if (auto problem = address_problem(m.address, true)) r.error("address", in_quotes(m.address) + ": " + *problem);
     r.read_seconds("timeout", m.timeout, 1);
+    r.read_seconds("header-timeout", m.header_timeout, 1);
+    r.read_seconds("idle-timeout", m.idle_timeout, 1);
+    r.read_int("max-connections", m.max_connections, 1, 1'000'000);
     r.read("tls", m.tls);
+    r.read("require-client-cert", m.require_client_cert);
     check_reference(r, "tls", m.tls, cfg.tls.contains(m.tls), "tls");
-    if (auto it = cfg.tls.find(m.tls); it != cfg.tls.end() && it->second.certfile.empty())
-      r.error("tls", "tls profile " + in_quotes(m.tls) + " needs certfile and keyfile to serve HTTPS");
+    if (auto it = cfg.tls.find(m.tls); it != cfg.tls.end()) {
+      const tls_profile& p = it->second;
+      if (p.certfile.empty()) {
+        r.error("tls", "tls profile " + in_quotes(m.tls) + " needs certfile and keyfile to serve HTTPS");
+      } else if (check && *check) {
+        // The listener's certificate, key and (for mTLS) CA are loaded now, so a bad file is a
+        // configuration error rather than a failed start.
+        auto problem = (*check)(p.certfile, p.keyfile, m.require_client_cert ? p.cafile : "");
+        if (problem) {
+          const std::string key = "tls." + m.tls + "." + problem->key;
+          const toml::node* n = root.at_path(key).node();
+          sink.add(n ? line_of(*n) : r.line_of_key("tls"), key, problem->reason);
+        }
+      }
+    }
+    if (m.require_client_cert) {
+      if (m.tls.empty()) r.error("require-client-cert", "needs tls (a [tls.NAME] profile with a cafile)");
+      else if (auto it = cfg.tls.find(m.tls); it != cfg.tls.end() && it->second.cafile.empty())
+        r.error("require-client-cert", "tls profile " + in_quotes(m.tls) + " needs a cafile to verify client certificates");
+    }
     cfg.httpservers.emplace(name, std::move(m));
   });
   // Burrow: no [httpserver] section = one listener on ":0" (random port).
@@ -650,7 +676,7 @@ void read_notifiers(const toml::table& root, config& cfg, error_sink& sink) {
     notifier_module m;
     m.name = name;
     if (!r.has("class-name")) r.missing("class-name");
-    else read_class(r, m.class_name, {"http", "email", "null"}, "notifier");
+    else read_class(r, m.class_name, {"http", "email", "null", "alertmanager"}, "notifier");
     r.read("cluster", m.cluster);
     check_reference(r, "cluster", m.cluster, cfg.clusters.contains(m.cluster), "cluster");
     r.read_group_filters(m.group_allowlist, m.group_denylist);
@@ -712,6 +738,11 @@ void read_notifiers(const toml::table& root, config& cfg, error_sink& sink) {
         if (auto problem = address_problem(m.server + ":" + std::to_string(m.port == 0 ? 25 : m.port), false))
           r.error("server", in_quotes(m.server) + ": " + *problem);
       }
+    } else if (m.class_name == "alertmanager") {
+      // Warren: POST url-open (Alertmanager's /api/v2/alerts) with labels and the rendered templates
+      // as the description annotation (notifier/alertmanager.hpp).
+      r.not_for_class(m.class_name, {"server", "port", "auth-type", "from", "to", "method-open", "method-close"});
+      require("url-open");
     } else if (m.class_name == "null") {
       r.not_for_class(m.class_name, {"url-open", "method-open", "url-close", "method-close", "timeout", "keepalive",
                                      "disable-http-keepalive", "headers", "server", "port", "auth-type", "from", "to",
@@ -789,6 +820,16 @@ void read_warren(const toml::table& root, config& cfg, error_sink& sink) {
     r.read_seconds("eval-interval", w.eval_interval, 1);
     r.read_int("ws-outbox", w.ws_outbox, 1, 1'000'000);
     r.read("admin-token", w.admin_token);
+    r.read("read-token", w.read_token);
+    r.read("metrics-token", w.metrics_token);
+    for (auto key : {"admin-token", "read-token", "metrics-token"}) {
+      const std::string& token = std::string_view(key) == "admin-token"  ? w.admin_token
+                             : std::string_view(key) == "read-token" ? w.read_token
+                                                                     : w.metrics_token;
+      // Checked without echoing the value: it is a secret.
+      if (!token.empty() && (token.find_first_of(" \t\r\n") != std::string::npos || token.size() > 4096))
+        r.error(key, "must be a single word of at most 4096 characters (no spaces)");
+    }
     r.read_seconds("ready-timeout", w.ready_timeout);
     r.finish();
   }
@@ -796,8 +837,10 @@ void read_warren(const toml::table& root, config& cfg, error_sink& sink) {
 
 }  // namespace
 
-config_result parse_config(std::string_view toml_text, std::string_view source_name, const env_lookup& env,
-                           const load_options& options) {
+namespace {
+// parse_config, and with `check` also the checks that read other files (TLS material).
+config_result parse(std::string_view toml_text, std::string_view source_name, const env_lookup& env,
+                    const load_options& options, const tls_files_check* check) {
   error_sink sink{std::string(source_name), {}};
   toml::table root;
   try {
@@ -828,7 +871,7 @@ config_result parse_config(std::string_view toml_text, std::string_view source_n
   read_zookeeper(root, cfg, sink);
   read_storage(root, cfg, sink);
   read_evaluator(root, cfg, sink);
-  read_httpservers(root, cfg, sink);
+  read_httpservers(root, cfg, sink, check);
   read_clusters(root, cfg, sink);
   read_consumers(root, cfg, sink);
   read_notifiers(root, cfg, sink);
@@ -850,38 +893,17 @@ config_result parse_config(std::string_view toml_text, std::string_view source_n
   return cfg;
 }
 
-config_result load_config_file(const std::filesystem::path& file, const env_lookup& env, const load_options& options) {
-  std::string name = file.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec))
-    return std::vector<config_error>{{name, 0, "", "is a directory, not a configuration file"}};
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::vector<config_error>{{name, 0, "", "cannot open the configuration file"}};
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return std::vector<config_error>{{name, 0, "", "cannot read the configuration file"}};
+}  // namespace
 
-  auto result = parse_config(text.str(), name, env, options);
-  if (result) {
-    result->source_file = name;
-    auto dir = file.parent_path();
-    result->source_dir = dir.empty() ? std::string(".") : dir.string();
-  }
-  return result;
+config_result parse_config(std::string_view toml_text, std::string_view source_name, const env_lookup& env,
+                           const load_options& options) {
+  return parse(toml_text, source_name, env, options, nullptr);
 }
 
-config_result load_config_dir(const std::filesystem::path& dir, const env_lookup& env, const load_options& options) {
-  std::error_code ec;
-  for (const char* candidate : {"warren.toml", "burrow.toml"}) {
-    auto path = dir / candidate;
-    if (std::filesystem::exists(path, ec)) return load_config_file(path, env, options);
-  }
-  std::string reason = "no warren.toml or burrow.toml in this directory";
-  for (const char* other : {"burrow.yaml", "burrow.yml", "burrow.json"}) {
-    if (std::filesystem::exists(dir / other, ec))
-      reason += " (found " + std::string(other) + ": Warren reads only the TOML format)";
-  }
-  return std::vector<config_error>{{dir.string(), 0, "", reason}};
+config_result parse_config_checking_files(std::string_view toml_text, std::string_view source_name,
+                                          const env_lookup& env, const load_options& options,
+                                          const tls_files_check& check) {
+  return parse(toml_text, source_name, env, options, &check);
 }
 
 }  // namespace warren

@@ -78,7 +78,8 @@ std::optional<std::string> process_environment(const std::string& name);
 /// An empty environment: no overrides (for tests and `--no-env` style use).
 std::optional<std::string> no_environment(const std::string& name);
 
-/// Parses and validates a whole configuration from TOML text. `source_name` is used as FILE in
+/// Parses and validates a whole configuration from TOML text. Reads no other file: the TLS
+/// material of HTTPS listeners is checked only by load_config_file()/load_config_dir(). `source_name` is used as FILE in
 /// errors. Environment overrides, as in Burrow: for every key present in the text, the variable
 /// PREFIX_PATH (PREFIX = general.env-var-prefix, default "burrow"; PATH = the dotted key; `.` and
 /// `-` become `_`; all upper case), when set, replaces the value, parsed according to the type
@@ -87,7 +88,26 @@ std::optional<std::string> no_environment(const std::string& name);
 config_result parse_config(std::string_view toml_text, std::string_view source_name,
                            const env_lookup& env = no_environment, const load_options& options = {});
 
-/// Reads `file` and parse_config()s it; sets config::source_file (as given) and source_dir.
+/// A problem with a file a key names: `key` is the [tls.NAME] key ("certfile", "keyfile", "cafile").
+struct file_problem {
+  std::string key;
+  std::string reason;  ///< names the file
+};
+/// Loads an HTTPS listener's (certfile, keyfile, cafile or "") and says what is wrong, if anything.
+using tls_files_check = std::function<std::optional<file_problem>(
+    const std::string& certfile, const std::string& keyfile, const std::string& cafile)>;
+
+/// parse_config plus `check` on the TLS profile of every [httpserver.NAME] that has one; a
+/// problem is an error at `tls.NAME.KEY` (that key's line).
+config_result parse_config_checking_files(std::string_view toml_text, std::string_view source_name,
+                                          const env_lookup& env, const load_options& options,
+                                          const tls_files_check& check);
+
+/// Reads `file` and parse_config()s it; sets config::source_file (as given) and source_dir. Also
+/// loads the certfile/keyfile (and, with require-client-cert, cafile) of every [tls.NAME] an
+/// [httpserver.NAME] serves with, relative to the working directory as in Burrow: a file that is
+/// missing or unreadable, not PEM, or a key that does not match the certificate is an error at
+/// that key (`tls.NAME.certfile: cannot load certificate FILE: reason`).
 config_result load_config_file(const std::filesystem::path& file,
                                const env_lookup& env = process_environment, const load_options& options = {});
 

@@ -8,6 +8,7 @@
 #include "service/core/clock.hpp"
 #include "service/core/log.hpp"
 #include "service/evaluator/group_evaluator.hpp"
+#include "service/http/auth.hpp"
 #include "service/http/burrow_json.hpp"
 #include "service/http/json_error.hpp"
 #include "service/http/router.hpp"
@@ -154,9 +155,13 @@ struct api_v3::impl {
     return table;
   }
 
-  explicit impl(api_context c) : ctx(std::move(c)), table(route_defs(ctx)) {}
+  explicit impl(api_context c)
+      : ctx(std::move(c)),
+        table(route_defs(ctx)),
+        tokens{ctx.cfg->warren.admin_token, ctx.cfg->warren.read_token, ctx.cfg->warren.metrics_token} {}
   api_context ctx;
   router table;  // route ids are indexes into routes()
+  api_tokens tokens;
 
   static std::vector<route_def> route_defs(const api_context& ctx) {
     std::vector<route_def> defs;
@@ -480,7 +485,6 @@ struct api_v3::impl {
 
   response consumer_delete(const std::string& cluster, const std::string& group, const std::string& topic_name,
                            const call& c) const {
-    if (!admin_allowed(c)) return error(401, "admin token required", c);
     if (ctx.store) {
       // A command through the store's mailbox, never the store's mutating functions; it does
       // not wait, so a full mailbox is a 503 the client may retry.
@@ -493,13 +497,7 @@ struct api_v3::impl {
     return ok(envelope("consumer group removed", c));
   }
 
-  bool admin_allowed(const call& c) const {
-    const auto& token = ctx.cfg->warren.admin_token;
-    return token.empty() || c.http.authorization == "Bearer " + token;
-  }
-
   response loglevel_set(const call& c) const {
-    if (!admin_allowed(c)) return error(401, "admin token required", c);
     json::error_code ec;
     auto v = json::parse(c.http.body, ec);
     if (ec || !v.is_object() || !v.as_object().contains("level") || !v.as_object().at("level").is_string())
@@ -514,7 +512,6 @@ struct api_v3::impl {
   // Test-only (registered when ctx.inject_fault is set). `-` or `_` names no cluster: a
   // process-wide actor (offset_store, group_evaluator, ws_hub).
   response inject_fault(const std::string& actor, const std::string& cluster, const call& c) const {
-    if (!admin_allowed(c)) return error(401, "admin token required", c);
     const std::string target = (cluster == "-" || cluster == "_") ? std::string() : cluster;
     if (!ctx.inject_fault(actor, target)) return error(404, "unknown actor", c);
     log_warn("http", "fault injected into ", actor, target.empty() ? "" : "/", target);
@@ -561,11 +558,19 @@ struct api_v3::impl {
     std::string route_label = "unmatched";
     const route* matched = nullptr;
     switch (m.kind) {
-      case match_kind::found:
+      case match_kind::found: {
         matched = &routes()[static_cast<std::size_t>(m.id)];
         route_label = std::string(matched->method) + " " + std::string(matched->pattern);
+        // Warren's tokens (auth.hpp); the server applies the same rule to /v3/stream upgrades.
+        const access needed = access_for(req.method, matched->pattern);
+        if (!authorized(tokens, needed, req.authorization)) {
+          res = error(401, unauthorized_message(needed), c);
+          res.headers.emplace_back("WWW-Authenticate", std::string(www_authenticate));
+          break;
+        }
         res = matched->handle(*this, c);
         break;
+      }
       case match_kind::method_not_allowed:
         // Burrow's router (httprouter) answers OPTIONS itself and lists OPTIONS as allowed.
         if (req.method == "OPTIONS") res = response{200, "text/plain; charset=utf-8", "", {}};

@@ -16,7 +16,7 @@ namespace warren::ws {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace websocket = boost::beast::websocket;
-using ws_stream = websocket::stream<beast::tcp_stream>;
+using ws_stream = websocket::stream<http::upgrade_stream>;  // plain or TLS (http/upgrade_state.hpp)
 using state_ptr = std::unique_ptr<http::upgrade_state, http::upgrade_state_deleter>;
 
 namespace {

@@ -394,6 +394,49 @@ BOOST_AUTO_TEST_CASE(cors_on_json_and_admin_answers_but_not_metrics) {
   BOOST_TEST(header(call("GET", "/nothing"), "Access-Control-Allow-Origin").empty());
 }
 
+BOOST_AUTO_TEST_CASE(read_token_guards_every_read_but_the_probes) {
+  cfg.warren.read_token = "r3ad";
+  for (const std::string path : {"/v3/kafka", "/v3/health", "/v3/config", "/v3/kafka/local", "/metrics",
+                                 "/v3/admin/loglevel"}) {
+    auto denied = call("GET", path);
+    BOOST_TEST(denied.status == 401u, path);
+    BOOST_TEST(header(denied, "WWW-Authenticate") == "Bearer realm=\"warren\"", path);
+    auto b = body_of(denied);
+    BOOST_TEST(std::string_view(b.at("message").as_string()) ==
+                   (path == "/metrics" ? "metrics token required" : "read token required"),
+               path);
+    BOOST_TEST(std::string_view(b.at("request").at("url").as_string()) == path);
+    BOOST_TEST(std::string_view(b.at("request").at("host").as_string()) == "test-host");
+    BOOST_TEST(denied.body.find("r3ad") == std::string::npos);
+    BOOST_TEST(call("GET", path, "", "Bearer wrong").status == 401u, path);
+    BOOST_TEST(call("GET", path, "", "bearer r3ad").status != 401u, path);
+    BOOST_TEST(call("GET", path, "", "BEARER r3ad").status != 401u, path);
+  }
+  BOOST_TEST(call("GET", "/burrow/admin").status == 200u);
+  BOOST_TEST(call("GET", "/burrow/admin/ready").status == 200u);
+  // Writes need the read token while no admin token is set.
+  BOOST_TEST(call("POST", "/v3/admin/loglevel", R"({"level":"info"})").status == 401u);
+  BOOST_TEST(call("POST", "/v3/admin/loglevel", R"({"level":"info"})", "Bearer r3ad").status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_token_is_what_metrics_needs_and_admin_token_reads_too) {
+  cfg.warren.read_token = "r3ad";
+  cfg.warren.metrics_token = "scr4pe";
+  cfg.warren.admin_token = "adm1n";
+  BOOST_TEST(call("GET", "/metrics", "", "Bearer scr4pe").status == 200u);
+  BOOST_TEST(call("GET", "/metrics", "", "Bearer r3ad").status == 401u);
+  BOOST_TEST(call("GET", "/metrics", "", "Bearer adm1n").status == 200u);
+  BOOST_TEST(call("GET", "/v3/kafka", "", "Bearer scr4pe").status == 401u);
+  BOOST_TEST(call("GET", "/v3/kafka", "", "Bearer adm1n").status == 200u);
+  auto w = call("POST", "/v3/admin/loglevel", R"({"level":"info"})", "Bearer r3ad");
+  BOOST_TEST(w.status == 401u);
+  BOOST_TEST(std::string_view(body_of(w).at("message").as_string()) == "admin token required");
+  // No secret in the configuration answer.
+  auto c = call("GET", "/v3/config", "", "Bearer adm1n");
+  BOOST_TEST(c.status == 200u);
+  for (const char* secret : {"r3ad", "scr4pe", "adm1n"}) BOOST_TEST(c.body.find(secret) == std::string::npos, secret);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace warren::http
