@@ -182,7 +182,8 @@ BOOST_AUTO_TEST_CASE(slow_header_is_cut_at_header_timeout_not_the_body_timeout) 
     closed = c.closed_by_server();
   });
   BOOST_TEST(closed);
-  BOOST_TEST(srv->stats().connections == 0u);
+  // The client can see the close before the session's coroutine has unwound and uncounted itself.
+  BOOST_TEST(test::run_until(ioc, [&] { return srv->stats().connections == 0u; }, 5s));
 }
 
 BOOST_AUTO_TEST_CASE(slow_body_gets_the_body_timeout) {
