@@ -22,6 +22,7 @@
 #include "service/http/server.hpp"
 #include "service/app_settings.hpp"
 #include "service/metrics/metrics.hpp"
+#include "service/notifier/coordinator.hpp"  // notifier: alerts on status changes
 #include "service/offsets/offsets_reader.hpp"
 #include "service/storage/offset_store.hpp"
 #include "service/ws/ws_hub.hpp"  // ws: live status stream
@@ -84,6 +85,7 @@ struct app::impl {
   request_counters http_counts;
   std::unique_ptr<http::api_v3> api;
   std::unique_ptr<ws::ws_hub> hub;  // ws: `/v3/stream`, created after the evaluator, stopped first
+  std::unique_ptr<notifier::coordinator> notifier;  // notifier: after the evaluator, stopped before it
   std::vector<std::unique_ptr<http::server>> servers;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   bool stopping = false;
@@ -157,6 +159,14 @@ struct app::impl {
       s.ws_messages_coalesced = hub->stats().messages_coalesced;
       s.ws_messages_dropped = hub->stats().messages_dropped;
     }
+    if (notifier)  // notifier
+      for (const auto& r : notifier->report()) {
+        notifier_series n{r.name, r.class_name, r.stats->sent, r.stats->failed, r.stats->dropped, r.stats->retries,
+                          r.queued, {}, {}, r.stats->latency.total, r.stats->latency.sum};
+        n.latency_bounds.assign(std::begin(notifier::latency_histogram::bounds), std::end(notifier::latency_histogram::bounds));
+        n.latency_buckets.assign(std::begin(r.stats->latency.counts), std::end(r.stats->latency.counts));
+        s.notifiers.push_back(std::move(n));
+      }
     s.actors = sup.snapshot();
     for (const auto& [name, m] : cfg.clusters) s.freshness.emplace_back(name, freshness(name));
     return render_metrics(s) + http::render_server_metrics(servers);
@@ -178,6 +188,15 @@ struct app::impl {
       hub = std::make_unique<ws::ws_hub>(ex, sup, evaluator, cluster_changes, cluster_names(cfg), wo,
                                          [this](const std::string& c) { return freshness(c); });
       hub->start();
+    }
+    if (!cfg.notifiers.empty()) {  // notifier: subscribes to the evaluator like the hub
+      try {
+        notifier = std::make_unique<notifier::coordinator>(ex, sup, evaluator, cfg);
+      } catch (const std::exception& e) {
+        log_error("app", "notifier: ", e.what());
+        return false;
+      }
+      notifier->start();
     }
 
     http::api_context ctx;
@@ -252,6 +271,7 @@ struct app::impl {
     for (auto it = readers.rbegin(); it != readers.rend(); ++it) co_await (*it)->stop();
     for (auto it = pollers.rbegin(); it != pollers.rend(); ++it) co_await (*it)->stop();
     for (auto& s : servers) s->stop();
+    if (notifier) co_await notifier->stop();  // notifier: before the evaluator it subscribes to
     co_await evaluator.stop();
     co_await store.stop();
     signals.cancel();

@@ -256,7 +256,7 @@ struct httpserver_module {
 struct notifier_module {
   /// The table name (NAME).
   std::string name;
-  /// "http", "email" or "null". Required.
+  /// "http", "email", "alertmanager" (Warren) or "null". Required.
   std::string class_name;
   /// Only groups of this [cluster.NAME] are notified. Empty = every cluster.
   std::string cluster;

@@ -243,6 +243,33 @@ std::string render_metrics(const metrics_sources& s) {
   w.header("warren_websocket_messages_dropped_total", "Stream messages discarded from slow clients' outboxes",
            "counter");
   w.sample("warren_websocket_messages_dropped_total", {}, s.ws_messages_dropped);
+  if (!s.notifiers.empty()) {  // notifier: per-module delivery (notifier/sender.hpp)
+    w.header("warren_notifier_sent_total", "Notifications delivered (the receiver accepted them)", "counter");
+    for (const auto& n : s.notifiers) w.sample("warren_notifier_sent_total", {{"notifier", n.name}}, n.sent);
+    w.header("warren_notifier_failed_total",
+             "Notifications given up on (last retry failed, not retryable, or the template failed)", "counter");
+    for (const auto& n : s.notifiers) w.sample("warren_notifier_failed_total", {{"notifier", n.name}}, n.failed);
+    w.header("warren_notifier_dropped_total", "Notifications dropped because the module's queue was full (oldest first)",
+             "counter");
+    for (const auto& n : s.notifiers) w.sample("warren_notifier_dropped_total", {{"notifier", n.name}}, n.dropped);
+    w.header("warren_notifier_retries_total", "Delivery attempts after a failed one", "counter");
+    for (const auto& n : s.notifiers) w.sample("warren_notifier_retries_total", {{"notifier", n.name}}, n.retries);
+    w.header("warren_notifier_queued", "Notifications waiting in the module's queue");
+    for (const auto& n : s.notifiers) w.sample("warren_notifier_queued", {{"notifier", n.name}}, n.queued);
+    w.header("warren_notifier_latency_seconds", "From the status change to the receiver's acceptance", "histogram");
+    for (const auto& n : s.notifiers) {
+      std::uint64_t cumulative = 0;
+      for (std::size_t i = 0; i < n.latency_bounds.size() && i < n.latency_buckets.size(); ++i) {
+        cumulative += n.latency_buckets[i];
+        char le[32];
+        std::snprintf(le, sizeof le, "%g", n.latency_bounds[i]);
+        w.sample("warren_notifier_latency_seconds_bucket", {{"notifier", n.name}, {"le", le}}, cumulative);
+      }
+      w.sample("warren_notifier_latency_seconds_bucket", {{"notifier", n.name}, {"le", "+Inf"}}, n.latency_count);
+      w.sample("warren_notifier_latency_seconds_sum", {{"notifier", n.name}}, n.latency_sum);
+      w.sample("warren_notifier_latency_seconds_count", {{"notifier", n.name}}, n.latency_count);
+    }
+  }
   return std::move(w.out);
 }
 

@@ -22,6 +22,18 @@ struct request_counters {
   void add(const std::string& route, unsigned status) { ++counts[{route, status}]; }
 };
 
+/// One notifier module's delivery counters (notifier/sender.hpp).
+struct notifier_series {
+  std::string name;
+  std::string class_name;
+  std::uint64_t sent = 0, failed = 0, dropped = 0, retries = 0;
+  std::uint64_t queued = 0;
+  std::vector<double> latency_bounds;          ///< histogram upper bounds, seconds
+  std::vector<std::uint64_t> latency_buckets;  ///< per bucket, not cumulative
+  std::uint64_t latency_count = 0;
+  double latency_sum = 0;
+};
+
 struct metrics_sources {
   const group_evaluator* evaluator = nullptr;
   const offset_store* store = nullptr;
@@ -33,6 +45,7 @@ struct metrics_sources {
   std::uint64_t ws_messages_sent = 0;       ///< stream frames written
   std::uint64_t ws_messages_coalesced = 0;  ///< status messages replaced by a newer one before sending
   std::uint64_t ws_messages_dropped = 0;    ///< messages discarded with a slow client's outbox
+  std::vector<notifier_series> notifiers;    ///< notifier modules that send
   std::vector<actor_health> actors;         ///< every supervised actor
   std::vector<std::pair<std::string, cluster_freshness>> freshness;  ///< per cluster
 };

@@ -546,7 +546,9 @@ BOOST_AUTO_TEST_CASE(reference_warren_toml_examples_load_when_uncommented) {
   std::string text = uncomment_examples(read_text(repo_path("config/warren.toml")));
   BOOST_TEST(text.find("\n[notifier.alerts]\n") != std::string::npos);
   auto cfg = parse_ok(text);
-  BOOST_TEST(cfg.notifiers.size() == 2u);
+  BOOST_TEST(cfg.notifiers.size() == 3u);
+  BOOST_TEST(cfg.notifiers.at("am").class_name == "alertmanager");
+  BOOST_TEST(cfg.notifiers.at("am").url_open == "http://alertmanager:9093/api/v2/alerts");
   BOOST_TEST(cfg.notifiers.at("alerts").send_close);
   BOOST_TEST(cfg.notifiers.at("alerts").headers.at("X-Api-Key") == "change-me");
   BOOST_TEST(cfg.notifiers.at("mail").port == 587);
