@@ -10,7 +10,7 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DWARREN_TESTS=OFF &
 
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      librdkafka1 libboost-json1.81.0 libboost-url1.81.0 libspdlog1.10 libfmt9 zlib1g libssl3 ca-certificates && rm -rf /var/lib/apt/lists/*
+      librdkafka1 libboost-json1.81.0 libboost-url1.81.0 libspdlog1.10 libfmt9 zlib1g libssl3 libcurl4 libre2-9 ca-certificates && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/service/warren /usr/local/bin/warren
 COPY config/ /etc/warren/
 EXPOSE 8000
