@@ -264,6 +264,15 @@ struct server::impl {
       if (!parser.is_done()) {
         // RFC 9110 §10.1.1: a client that sent `Expect: 100-continue` waits for this before the body.
         if (req.version() >= 11 && iequals(req[bhttp::field::expect], "100-continue")) {
+          // A request that will be refused anyway is refused now, before the client sends its body.
+          const auto target = std::string_view(req.target());
+          const auto needed = access_for(req.method_string(), target.substr(0, target.find('?')));
+          if (!authorized(options.tokens, needed, req[bhttp::field::authorization])) {
+            auto res = transport_error(401, unauthorized_message(needed), target);
+            res.headers.emplace_back("WWW-Authenticate", std::string(www_authenticate));
+            co_await write(stream, res, req.version(), false);
+            break;
+          }
           bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, req.version()};
           conn.expires_after(options.timeout);
           auto [ec, n] = co_await bhttp::async_write(stream, cont, use_nothrow);
@@ -282,6 +291,10 @@ struct server::impl {
         r.target = std::string(req.target());
         r.path = r.target.substr(0, r.target.find('?'));
         if (auto it = req.find(bhttp::field::authorization); it != req.end()) r.authorization = std::string(it->value());
+        // Browsers cannot set headers on a WebSocket: the token may come as a subprotocol (auth.hpp).
+        if (r.authorization.empty())
+          if (auto t = subprotocol_bearer_token(req[bhttp::field::sec_websocket_protocol]); !t.empty())
+            r.authorization = "Bearer " + t;
         if (!authorized(options.tokens, access::read, r.authorization)) {
           auto res = transport_error(401, unauthorized_message(access::read), r.target);
           res.headers.emplace_back("WWW-Authenticate", std::string(www_authenticate));
@@ -306,6 +319,7 @@ struct server::impl {
       r.path = r.target.substr(0, r.target.find('?'));
       r.body = std::move(req.body());
       if (auto it = req.find(bhttp::field::authorization); it != req.end()) r.authorization = std::string(it->value());
+      if (auto it = req.find(bhttp::field::if_none_match); it != req.end()) r.if_none_match = std::string(it->value());
       response res;
       try {
         res = handler(r);

@@ -171,6 +171,31 @@ BOOST_AUTO_TEST_CASE(a_body_over_the_limit_gets_413_without_100_continue) {
              std::string::npos, reply);
 }
 
+BOOST_AUTO_TEST_CASE(expect_100_continue_without_the_token_gets_401_before_the_body) {
+  options.tokens.admin = "adm1n";
+  start();
+  std::string refused, accepted;
+  run_client([&] {
+    raw_client c(port);
+    c.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+    refused = c.read_until("");  // the server answers and closes without waiting for the body
+  });
+  BOOST_TEST(refused.rfind("HTTP/1.1 401 ", 0) == 0u, refused);
+  BOOST_TEST(refused.find("100 Continue") == std::string::npos, refused);
+  BOOST_TEST(refused.find("WWW-Authenticate: Bearer") != std::string::npos, refused);
+  BOOST_TEST(refused.find(R"("message":"admin token required")") != std::string::npos, refused);
+  run_client([&] {
+    raw_client c(port);
+    c.send("POST /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer adm1n\r\nContent-Length: 5\r\n"
+           "Expect: 100-continue\r\n\r\n");
+    accepted = c.read_until("\r\n\r\n");
+    c.send("hello");
+    accepted += c.read_until("POST /x hello");
+  });
+  BOOST_TEST(accepted.rfind("HTTP/1.1 100 Continue\r\n", 0) == 0u, accepted);
+  BOOST_TEST(accepted.find("POST /x hello") != std::string::npos, accepted);
+}
+
 BOOST_AUTO_TEST_CASE(slow_header_is_cut_at_header_timeout_not_the_body_timeout) {
   options.header_timeout = 1s;
   options.timeout = 300s;
