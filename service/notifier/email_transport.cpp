@@ -66,6 +66,24 @@ std::string rfc5322_date(std::int64_t now_ms) {
 
 }  // namespace
 
+std::string header_value(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  bool in_break = false;
+  for (char ch : v) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '\r' || c == '\n') {
+      if (!in_break) out += ' ';
+      in_break = true;
+      continue;
+    }
+    in_break = false;
+    if ((c < 0x20 && c != '\t') || c == 0x7f) continue;
+    out += ch;
+  }
+  return trim(out);
+}
+
 std::optional<std::string> build_email(std::string_view rendered, const email_options& o, std::int64_t now_ms,
                                        std::string_view message_id, std::string& why) {
   // Burrow's email templates: a "Subject:" first line, then optional Content-Type and
@@ -84,12 +102,12 @@ std::optional<std::string> build_email(std::string_view rendered, const email_op
         continue;
       }
       if (!starts_with_ci(line, "Subject:")) break;
-      subject = trim(line.substr(8));
+      subject = header_value(line.substr(8));
       got_subject = true;
     } else if (starts_with_ci(line, "Content-Type:")) {
-      content_type = trim(line.substr(13));
+      content_type = header_value(line.substr(13));
     } else if (starts_with_ci(line, "MIME-version:")) {
-      mime = trim(line.substr(13));
+      mime = header_value(line.substr(13));
     } else {
       break;
     }
@@ -107,9 +125,9 @@ std::optional<std::string> build_email(std::string_view rendered, const email_op
   for (const auto& t : o.to) to += (to.empty() ? "" : ", ") + t;
   std::string out;
   out += "Date: " + rfc5322_date(now_ms) + "\r\n";
-  out += "From: " + o.from + "\r\n";
-  out += "To: " + to + "\r\n";
-  out += "Message-ID: <" + std::string(message_id) + ">\r\n";
+  out += "From: " + header_value(o.from) + "\r\n";
+  out += "To: " + header_value(to) + "\r\n";
+  out += "Message-ID: <" + header_value(message_id) + ">\r\n";
   out += "Subject: " + subject + "\r\n";
   out += "MIME-Version: " + mime + "\r\n";
   out += "Content-Type: " + content_type + "\r\n";

@@ -36,10 +36,17 @@ struct email_options {
 
 email_options email_options_of(const notifier_module& m);
 
+/// A header value that cannot end its header line: every run of CR and LF becomes one space (a
+/// template that renders `x\r\nBcc: someone` into the Subject stays one Subject line; header
+/// injection), other control characters but TAB are dropped, and leading/trailing blanks trimmed.
+/// PURE.
+std::string header_value(std::string_view v);
+
 /// The message to send, from a rendered template in Burrow's convention: a first line
 /// `Subject: …`, then optional `Content-Type: …` and `MIME-version: …` lines, then the body
 /// (text/plain when no Content-Type). Adds From, To, Date (RFC 5322, UTC) and Message-ID; lines
-/// end in CRLF. Returns nullopt with `why` when the output does not start with `Subject:`. PURE.
+/// end in CRLF. Every header value (the rendered ones and From/To from the config) goes through
+/// header_value(). Returns nullopt with `why` when the output does not start with `Subject:`. PURE.
 std::optional<std::string> build_email(std::string_view rendered, const email_options& o, std::int64_t now_ms,
                                        std::string_view message_id, std::string& why);
 

@@ -16,6 +16,8 @@
 #include <fstream>
 #include <variant>
 
+#include "service/notifier/email_transport.hpp"  // header_value
+
 namespace warren::notifier {
 
 namespace beast = boost::beast;
@@ -29,6 +31,7 @@ namespace {
 struct target {
   bool tls = false;
   std::string host, port, path;
+  std::optional<std::string> userinfo;  ///< decoded `user:password` of the URL, when it has one
   std::string origin() const { return (tls ? "https://" : "http://") + host + ":" + port; }
 };
 
@@ -55,6 +58,7 @@ std::optional<target> parse_target(std::string_view url, std::string& why) {
   t.port = u->has_port() ? std::string(u->port()) : (t.tls ? "443" : "80");
   t.path = u->encoded_path().empty() ? "/" : std::string(u->encoded_path());
   if (u->has_query()) t.path += "?" + std::string(u->encoded_query());
+  if (u->has_userinfo()) t.userinfo = u->user() + ":" + u->password();
   return t;
 }
 
@@ -108,8 +112,12 @@ class http_transport final : public transport {
     req.set(bhttp::field::host, default_port ? host_header : host_header + ":" + t->port);
     req.set(bhttp::field::user_agent, "warren");
     req.set(bhttp::field::content_type, o_.content_type);
+    // username/password win (Burrow's SetBasicAuth); otherwise credentials in the URL are basic
+    // auth, as Go's client sends them.
     if (!o_.username.empty()) req.set(bhttp::field::authorization, "Basic " + base64(o_.username + ":" + o_.password));
-    for (const auto& [k, v] : o_.headers) req.set(k, v);
+    else if (t->userinfo) req.set(bhttp::field::authorization, "Basic " + base64(*t->userinfo));
+    // Config values, but never able to end their line (header_value: CR/LF become a space).
+    for (const auto& [k, v] : o_.headers) req.set(header_value(k), header_value(v));
     req.keep_alive(!o_.disable_keepalive);
     req.body() = n.body;
     req.prepare_payload();

@@ -1,7 +1,8 @@
 #pragma once
 // http_transport: Burrow's `http` notifier class on the wire (reference §f): one request per
 // notification to the rendered URL with the rendered body, `Content-Type: application/json`,
-// basic auth when a username is set, the configured headers; 2xx = delivered. Async on the io
+// basic auth when a username is set (else from the URL's userinfo, as Go's client does), the
+// configured headers; 2xx = delivered. Logs name only the URL's origin (url_origin). Async on the io
 // thread (Beast), HTTPS through OpenSSL (system roots plus `extra-ca`; `noverify` turns
 // verification off). One connection is kept per module and reused while the receiver keeps it
 // alive (unless disable-http-keepalive); a reused connection that turns out to be closed is

@@ -45,7 +45,7 @@ void sender::enqueue(notification n) {
 
 void sender::count_failure(const std::string& what) {
   ++stats_.failed;
-  note_failure("", what);
+  note_failure("", what, false);
 }
 
 void sender::interrupt() {
@@ -84,8 +84,9 @@ task<void> sender::deliver(actor& owner, notification& n) {
       note_success();
       co_return;
     }
-    note_failure(transport_->describe(n), d.error);
-    if (!d.retryable || attempt >= retry_.retries || owner.stopping()) {
+    const bool give_up = !d.retryable || attempt >= retry_.retries || owner.stopping();
+    note_failure(transport_->describe(n), d.error, !give_up);
+    if (give_up) {
       ++stats_.failed;
       co_return;
     }
@@ -99,12 +100,13 @@ task<void> sender::deliver(actor& owner, notification& n) {
   }
 }
 
-void sender::note_failure(const std::string& receiver, const std::string& why) {
+void sender::note_failure(const std::string& receiver, const std::string& why, bool will_retry) {
   ++burst_failures_;
   if (in_burst_) return;
   in_burst_ = true;
   log_warn("notifier", module_, " (", class_, "): delivery", receiver.empty() ? "" : " to " + receiver, " failed: ",
-           why, " (retrying with backoff; further failures are not logged until a delivery succeeds)");
+           why, will_retry ? " (retrying with backoff" : " (giving up on this notification",
+           "; further failures are not logged until a delivery succeeds)");
 }
 
 void sender::note_success() {

@@ -110,7 +110,7 @@ class sender {
 
  private:
   task<void> deliver(actor& owner, notification& n);
-  void note_failure(const std::string& receiver, const std::string& why);
+  void note_failure(const std::string& receiver, const std::string& why, bool will_retry);
   void note_success();
 
   std::string module_, class_;
