@@ -671,7 +671,7 @@ void read_httpservers(const toml::table& root, config& cfg, error_sink& sink, co
   if (cfg.httpservers.empty()) cfg.httpservers.emplace("default", httpserver_module{});
 }
 
-void read_notifiers(const toml::table& root, config& cfg, error_sink& sink) {
+void read_notifiers(const toml::table& root, config& cfg, error_sink& sink, const notifier_files_check* check) {
   for_each_module(root, "notifier", sink, [&](table_reader& r, const std::string& name) {
     notifier_module m;
     m.name = name;
@@ -748,6 +748,10 @@ void read_notifiers(const toml::table& root, config& cfg, error_sink& sink) {
                                      "disable-http-keepalive", "headers", "server", "port", "auth-type", "from", "to",
                                      "extra-ca", "noverify", "username", "password"});
     }
+    // Template files and syntax are checked now (a hook: the notifier is not the loader's business),
+    // so a bad template is a configuration error rather than a failed start or a failed send.
+    if (check && *check && !m.class_name.empty())
+      for (auto& problem : (*check)(m)) r.error(problem.key, std::move(problem.reason));
     cfg.notifiers.emplace(name, std::move(m));
   });
 }
@@ -840,7 +844,8 @@ void read_warren(const toml::table& root, config& cfg, error_sink& sink) {
 namespace {
 // parse_config, and with `check` also the checks that read other files (TLS material).
 config_result parse(std::string_view toml_text, std::string_view source_name, const env_lookup& env,
-                    const load_options& options, const tls_files_check* check) {
+                    const load_options& options, const tls_files_check* check,
+                    const notifier_files_check* notifier_check) {
   error_sink sink{std::string(source_name), {}};
   toml::table root;
   try {
@@ -874,7 +879,7 @@ config_result parse(std::string_view toml_text, std::string_view source_name, co
   read_httpservers(root, cfg, sink, check);
   read_clusters(root, cfg, sink);
   read_consumers(root, cfg, sink);
-  read_notifiers(root, cfg, sink);
+  read_notifiers(root, cfg, sink, notifier_check);
   read_warren(root, cfg, sink);
   // Only when no [cluster.X] was attempted: a broken one is already reported where it is.
   bool cluster_reported = std::any_of(sink.errors.begin(), sink.errors.end(), [](const config_error& e) {
@@ -897,13 +902,13 @@ config_result parse(std::string_view toml_text, std::string_view source_name, co
 
 config_result parse_config(std::string_view toml_text, std::string_view source_name, const env_lookup& env,
                            const load_options& options) {
-  return parse(toml_text, source_name, env, options, nullptr);
+  return parse(toml_text, source_name, env, options, nullptr, nullptr);
 }
 
 config_result parse_config_checking_files(std::string_view toml_text, std::string_view source_name,
                                           const env_lookup& env, const load_options& options,
-                                          const tls_files_check& check) {
-  return parse(toml_text, source_name, env, options, &check);
+                                          const tls_files_check& check, const notifier_files_check& notifiers) {
+  return parse(toml_text, source_name, env, options, &check, &notifiers);
 }
 
 }  // namespace warren

@@ -88,7 +88,8 @@ std::optional<std::string> no_environment(const std::string& name);
 config_result parse_config(std::string_view toml_text, std::string_view source_name,
                            const env_lookup& env = no_environment, const load_options& options = {});
 
-/// A problem with a file a key names: `key` is the [tls.NAME] key ("certfile", "keyfile", "cafile").
+/// A problem with a file a key names: `key` is the [tls.NAME] key ("certfile", "keyfile", "cafile")
+/// or the [notifier.NAME] key ("template-open", ...).
 struct file_problem {
   std::string key;
   std::string reason;  ///< names the file
@@ -97,17 +98,27 @@ struct file_problem {
 using tls_files_check = std::function<std::optional<file_problem>(
     const std::string& certfile, const std::string& keyfile, const std::string& cafile)>;
 
+/// Loads the files one [notifier.NAME] names (template-open/-close, extra-ca) and parses its
+/// templates (those and url-open/-close): each problem's `key` is the module key at fault
+/// ("template-open"), its reason names the file and, for a template syntax error, the position
+/// (`FILE:LINE:COL: message`). Empty = all good. The loader stays independent of the notifier:
+/// load_config_file() passes notifier::check_module.
+using notifier_files_check = std::function<std::vector<file_problem>(const notifier_module& module)>;
+
 /// parse_config plus `check` on the TLS profile of every [httpserver.NAME] that has one; a
-/// problem is an error at `tls.NAME.KEY` (that key's line).
+/// problem is an error at `tls.NAME.KEY` (that key's line). With `notifiers`, also that on every
+/// [notifier.NAME]: a problem is an error at `notifier.NAME.KEY` (that key's line).
 config_result parse_config_checking_files(std::string_view toml_text, std::string_view source_name,
                                           const env_lookup& env, const load_options& options,
-                                          const tls_files_check& check);
+                                          const tls_files_check& check, const notifier_files_check& notifiers = {});
 
 /// Reads `file` and parse_config()s it; sets config::source_file (as given) and source_dir. Also
 /// loads the certfile/keyfile (and, with require-client-cert, cafile) of every [tls.NAME] an
 /// [httpserver.NAME] serves with, relative to the working directory as in Burrow: a file that is
 /// missing or unreadable, not PEM, or a key that does not match the certificate is an error at
-/// that key (`tls.NAME.certfile: cannot load certificate FILE: reason`).
+/// that key (`tls.NAME.certfile: cannot load certificate FILE: reason`). Also parses every
+/// notifier's templates (notifier_files_check): a missing template file or a syntax error is an
+/// error at that key (`notifier.NAME.template-open: template syntax error: FILE:LINE:COL: ...`).
 config_result load_config_file(const std::filesystem::path& file,
                                const env_lookup& env = process_environment, const load_options& options = {});
 

@@ -5,6 +5,7 @@
 
 #include "service/config/load.hpp"
 #include "service/http/tls_files.hpp"
+#include "service/notifier/module_config.hpp"
 
 namespace warren {
 
@@ -26,7 +27,13 @@ config_result load_config_file(const std::filesystem::path& file, const env_look
     if (!p) return std::nullopt;
     return file_problem{std::move(p->key), std::move(p->reason)};
   };
-  auto result = parse_config_checking_files(text.str(), name, env, options, check);
+  // The notifiers' template files are parsed here too: a syntax error is an error at load (exit 2).
+  const notifier_files_check notifiers = [](const notifier_module& m) {
+    std::vector<file_problem> out;
+    for (auto& p : notifier::check_module(m)) out.push_back({std::move(p.key), std::move(p.reason)});
+    return out;
+  };
+  auto result = parse_config_checking_files(text.str(), name, env, options, check, notifiers);
   if (result) {
     result->source_file = name;
     auto dir = file.parent_path();
