@@ -119,7 +119,9 @@ struct server::impl {
   asio::steady_timer backoff_timer;
   std::optional<ssl::context> tls;  // set by listen() for an HTTPS listener
   std::list<beast::tcp_stream*> sessions;  // registered by each session coroutine for stop()
-  server_stats stats;
+  // Shared with the tickets of upgraded connections, which may outlive this listener.
+  std::shared_ptr<server_stats> stats_ptr = std::make_shared<server_stats>();
+  server_stats& stats = *stats_ptr;
   bool stopping = false;
 
   std::string setup_tls() {
@@ -212,13 +214,21 @@ struct server::impl {
       impl& s;
       std::list<beast::tcp_stream*>::iterator it;
       bool armed = true;
+      bool counted = true;
       void release() {
         if (armed) s.sessions.erase(it);
         armed = false;
       }
+      // An upgraded connection stays counted against max-connections until its WebSocket
+      // session drops the ticket.
+      std::shared_ptr<void> hand_over() {
+        release();
+        counted = false;
+        return std::shared_ptr<void>(nullptr, [stats = s.stats_ptr](void*) { --stats->connections; });
+      }
       ~unregister() {
         release();
-        --s.stats.connections;
+        if (counted) --s.stats.connections;
       }
     } guard{*this, reg};
 
@@ -304,8 +314,9 @@ struct server::impl {
         upgrade_request up;
         up.path = r.path;
         // The connection leaves this session: unregister before moving the stream.
-        guard.release();
-        up.state.reset(new upgrade_state{upgrade_stream(std::move(stream)), parser.release(), std::move(buffer)});
+        auto ticket = guard.hand_over();
+        up.state.reset(new upgrade_state{upgrade_stream(std::move(stream)), parser.release(), std::move(buffer),
+                                         options.hostname, std::move(ticket)});
         if (options.upgrade(up)) co_return;
         // No WebSocket endpoint at this path: answer on the (moved) connection and close.
         response nf{404, "text/plain; charset=utf-8",
@@ -449,7 +460,7 @@ std::string render_server_metrics(const std::vector<std::unique_ptr<server>>& se
          "counter", [](const server& s) { return s.stats().connections_refused; });
   family("warren_http_accept_errors_total", "Failed accepts (EMFILE, ENFILE, ...), each followed by a back-off",
          "counter", [](const server& s) { return s.stats().accept_errors; });
-  family("warren_http_connections", "Open HTTP connections (upgraded WebSocket streams excluded)", "gauge",
+  family("warren_http_connections", "Open connections, upgraded WebSocket streams included", "gauge",
          [](const server& s) { return s.stats().connections; });
   return out;
 }

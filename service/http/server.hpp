@@ -49,7 +49,7 @@ struct server_options {
   std::chrono::seconds timeout{300};         ///< body read and response write
   std::chrono::seconds header_timeout{10};   ///< TLS handshake and request header
   std::chrono::seconds idle_timeout{60};     ///< keep-alive wait for the next request
-  std::size_t max_connections = 10000;       ///< open HTTP connections (upgraded ones excluded)
+  std::size_t max_connections = 10000;       ///< open connections, upgraded WebSocket streams included
   std::size_t body_limit = 64 * 1024;
   std::string hostname;  ///< `request.host` in transport error bodies
   api_tokens tokens;     ///< /v3/stream upgrades need read access (auth.hpp)
@@ -71,7 +71,7 @@ std::chrono::milliseconds next_accept_backoff(std::chrono::milliseconds previous
 struct server_stats {
   std::uint64_t connections_refused = 0;  ///< closed at accept: max_connections reached
   std::uint64_t accept_errors = 0;        ///< accept failures (EMFILE, ENFILE, ...)
-  std::size_t connections = 0;            ///< open HTTP connections now
+  std::size_t connections = 0;            ///< open connections now (upgraded ones until their stream ends)
 };
 
 class server {

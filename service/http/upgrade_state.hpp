@@ -10,6 +10,8 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/teardown.hpp>
+#include <memory>
+#include <string>
 #include <utility>
 #include <variant>
 
@@ -77,6 +79,10 @@ struct upgrade_state {
   upgrade_stream stream;
   boost::beast::http::request<boost::beast::http::string_body> request;
   boost::beast::flat_buffer buffer;  ///< bytes read past the request (usually empty)
+  std::string host;                  ///< `request.host` in error bodies (the listener's hostname)
+  /// Keeps the connection counted against the listener's max-connections while this state lives
+  /// (the WebSocket session keeps it to its end).
+  std::shared_ptr<void> ticket;
 };
 
 }  // namespace warren::http

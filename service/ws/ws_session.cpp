@@ -9,6 +9,8 @@
 #include <boost/beast/websocket.hpp>
 
 #include "service/core/log.hpp"
+#include "service/http/json_error.hpp"
+#include "service/http/router.hpp"
 #include "service/http/upgrade_state.hpp"
 #include "service/ws/ws_hub.hpp"
 
@@ -32,10 +34,13 @@ void log_exception(std::exception_ptr e) {
 
 // Answers a request that cannot become a stream with a plain HTTP error and ends the connection.
 task<void> refuse(http::upgrade_state& st, unsigned status, std::string message) {
+  const std::string_view target(st.request.target());
+  const auto path = target.substr(0, target.find('?'));
+  auto error = http::json_error(status, message, http::percent_decode(path).value_or(std::string(path)), st.host);
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), st.request.version()};
   res.set(bhttp::field::server, "warren/" WARREN_VERSION);
-  res.set(bhttp::field::content_type, "application/json");
-  res.body() = R"({"error":true,"message":")" + message + R"(","request":{}})";
+  res.set(bhttp::field::content_type, error.content_type);
+  res.body() = std::move(error.body);
   res.keep_alive(false);
   res.prepare_payload();
   st.stream.expires_after(std::chrono::seconds(10));

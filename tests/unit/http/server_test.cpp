@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "service/http/server.hpp"
+#include "service/http/upgrade_state.hpp"
 #include "tests/support/io_fixture.hpp"
 
 namespace warren::http {
@@ -304,6 +305,47 @@ BOOST_AUTO_TEST_CASE(websocket_upgrade_needs_the_read_token) {
   BOOST_TEST(allowed.rfind("HTTP/1.1 404 ", 0) == 0u, allowed);
   BOOST_TEST(upgrades == 1);
   for (const auto* r : {&denied, &wrong, &allowed}) BOOST_TEST(r->find("r3ad") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(upgraded_connections_count_against_the_cap_until_their_stream_ends) {
+  options.max_connections = 2;
+  std::vector<std::unique_ptr<upgrade_state, upgrade_state_deleter>> streams;  // "WebSocket sessions"
+  options.upgrade = [&](upgrade_request& up) {
+    streams.push_back(std::move(up.state));
+    return true;  // the endpoint owns the connection now
+  };
+  start();
+  const std::string upgrade =
+      "GET /v3/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  std::atomic<bool> handed_over{false}, done{false};
+  bool third_closed = false;
+  std::string after;
+  std::thread clients([&] {
+    raw_client a(port), b(port);
+    a.send(upgrade);
+    b.send(upgrade);
+    while (!handed_over) std::this_thread::yield();  // set by the serving thread below
+    raw_client c(port, 5s);
+    third_closed = c.closed_by_server();
+    done = true;
+  });
+  const bool both = test::run_until(ioc, [&] { return streams.size() == 2u; }, 10s);
+  handed_over = true;
+  BOOST_TEST(both);
+  BOOST_TEST(srv->stats().connections == 2u);  // both upgraded streams are still counted
+  BOOST_TEST(test::run_until(ioc, [&] { return done.load(); }, 10s));
+  clients.join();
+  BOOST_TEST(third_closed);
+  BOOST_TEST(srv->stats().connections_refused == 1u);
+  streams.clear();  // the sessions end: their tickets are released
+  BOOST_TEST(srv->stats().connections == 0u);
+  run_client([&] {
+    raw_client d(port);
+    d.send("GET /d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    after = d.read_until("");
+  });
+  BOOST_TEST(after.find("GET /d ") != std::string::npos, after);  // room again
 }
 
 BOOST_AUTO_TEST_SUITE_END()
