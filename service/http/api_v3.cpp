@@ -371,28 +371,88 @@ struct api_v3::impl {
     return ok(std::move(o));
   }
 
+  // A url-open/url-close (a template) as /v3/config/notifier shows it: credentials in the userinfo
+  // (`https://user:pass@host`, `https://TOKEN@host`) become REDACTED@, values of query parameters
+  // whose name suggests a secret (token, key, secret, password, signature, auth...) become REDACTED,
+  // and a Slack incoming-webhook URL (the path is the credential) keeps only /services/REDACTED.
+  // Text-based on purpose: a template is not a valid URL until rendered.
+  static bool secret_name(std::string_view name) {
+    std::string n;
+    for (char c : name) n += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    for (const char* word : {"token", "key", "secret", "pass", "pwd", "auth", "sig", "session", "credential"})
+      if (n.find(word) != std::string::npos) return true;
+    return false;
+  }
+
+  static std::string redact_url(const std::string& url) {
+    std::string out = url;
+    auto scheme = out.find("://");
+    std::size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
+    auto authority_end = out.find_first_of("/?#", authority);
+    if (authority_end == std::string::npos) authority_end = out.size();
+    if (auto at = out.rfind('@', authority_end - 1); scheme != std::string::npos && at != std::string::npos &&
+                                                    at >= authority && at < authority_end) {
+      out.replace(authority, at - authority, "REDACTED");
+      authority_end = authority + 8 + (authority_end - at);
+    }
+    std::string host = out.substr(authority, authority_end - authority);
+    if (auto at = host.rfind('@'); at != std::string::npos) host.erase(0, at + 1);
+    if (host == "hooks.slack.com" && out.compare(authority_end, 10, "/services/") == 0)
+      return out.substr(0, authority_end) + "/services/REDACTED";
+    auto q = out.find('?', authority_end);
+    if (q == std::string::npos) return out;
+    auto fragment = out.find('#', q);
+    std::string query = out.substr(q + 1, (fragment == std::string::npos ? out.size() : fragment) - q - 1);
+    std::string redacted;
+    std::size_t pos = 0;
+    for (;;) {
+      auto amp = query.find('&', pos);
+      std::string item = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+      auto eq = item.find('=');
+      if (eq != std::string::npos && secret_name(item.substr(0, eq))) item = item.substr(0, eq + 1) + "REDACTED";
+      redacted += item;
+      if (amp == std::string::npos) break;
+      redacted += '&';
+      pos = amp + 1;
+    }
+    return out.substr(0, q + 1) + redacted + (fragment == std::string::npos ? "" : out.substr(fragment));
+  }
+
   response config_notifier(const std::string& name, const call& req) const {
     auto it = ctx.cfg->notifiers.find(name);
     if (it == ctx.cfg->notifiers.end()) return error(404, "notifier module not found", req);
     const auto& n = it->second;
     // Burrow renders `extra` verbatim and leaks API keys; Warren keeps the keys and hides values.
+    // Passwords and `headers` (Authorization, X-Api-Key...) are never shown; URLs lose their
+    // credentials (redact_url).
     json::object extra;
     for (const auto& [k, v] : n.extras) extra[k] = "REDACTED";
     json::object m{{"class-name", n.class_name}, {"group-allowlist", n.group_allowlist},
                    {"interval", n.interval.count()}, {"threshold", n.threshold}};
-    if (n.class_name == "http") {
+    if (n.class_name == "http" || n.class_name == "alertmanager") {
       m["timeout"] = n.timeout.count();
       m["keepalive"] = n.keepalive.count();
-      m["url-open"] = n.url_open;
-      m["url-close"] = n.url_close;
-      m["method-open"] = n.method_open;
-      m["method-close"] = n.method_close;
+      m["url-open"] = redact_url(n.url_open);
+      m["url-close"] = redact_url(n.url_close);
+      if (n.class_name == "http") {
+        m["method-open"] = n.method_open;
+        m["method-close"] = n.method_close;
+      }
       m["template-open"] = n.template_open;
       m["template-close"] = n.template_close;
       m["extra"] = std::move(extra);
       m["send-close"] = n.send_close;
       m["extra-ca"] = n.extra_ca;
       m["noverify"] = n.noverify ? "true" : "";
+      if (n.class_name == "alertmanager") {
+        // Warren's class: what decides when Alertmanager hears about a group (re-posted every
+        // send-interval while open) and who it is for.
+        m["send-interval"] = n.send_interval.count();
+        m["send-once"] = n.send_once;
+        m["group-denylist"] = n.group_denylist;
+        m["cluster"] = n.cluster;
+        m["username"] = n.username;
+      }
     } else if (n.class_name == "email") {
       m["template-open"] = n.template_open;
       m["template-close"] = n.template_close;

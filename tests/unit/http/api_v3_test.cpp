@@ -439,4 +439,120 @@ BOOST_AUTO_TEST_CASE(metrics_token_is_what_metrics_needs_and_admin_token_reads_t
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// /v3/config/notifier/:name never shows a secret: passwords, `extras` values, `headers` values
+// (Authorization, X-Api-Key), credentials in url-open/url-close (userinfo, secret-looking query
+// parameters, a Slack webhook's path); and the alertmanager class renders its own settings.
+BOOST_FIXTURE_TEST_SUITE(http_api_v3_notifier_secrets, api_fixture)
+
+namespace {
+const char* const secrets[] = {"hunter2", "s3cr3t-token", "api-key-123", "bearer-xyz", "qs-token-9",
+                               "T000/B000/slackpath", "tok-in-user"};
+
+void expect_no_secret(const std::string& body) {
+  for (const char* s : secrets) BOOST_TEST(body.find(s) == std::string::npos, s << " leaked in " << body);
+}
+
+notifier_module with_secrets(const std::string& class_name) {
+  notifier_module n;
+  n.name = class_name;
+  n.class_name = class_name;
+  n.template_open = "open.tmpl";
+  n.template_close = "close.tmpl";
+  n.send_close = true;
+  n.username = "alice";
+  n.password = "hunter2";
+  n.extras = {{"api_key", "api-key-123"}, {"app", "payments"}};
+  n.headers = {{"Authorization", "Bearer bearer-xyz"}, {"X-Api-Key", "s3cr3t-token"}};
+  return n;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(http_notifier_hides_passwords_extras_headers_and_url_credentials) {
+  auto n = with_secrets("http");
+  n.url_open = "https://alice:hunter2@alerts.example.com:8443/open/{{.Group}}?team=ops&token=qs-token-9#x";
+  n.url_close = "https://tok-in-user@alerts.example.com/close/{{.Group}}";
+  cfg.notifiers["web"] = n;
+  auto r = call("GET", "/v3/config/notifier/web");
+  BOOST_TEST(r.status == 200u);
+  expect_no_secret(r.body);
+  auto m = body_of(r).at("module").as_object();
+  BOOST_TEST(m.at("url-open").as_string() ==
+             "https://REDACTED@alerts.example.com:8443/open/{{.Group}}?team=ops&token=REDACTED#x");
+  BOOST_TEST(m.at("url-close").as_string() == "https://REDACTED@alerts.example.com/close/{{.Group}}");
+  BOOST_TEST(m.at("extra").as_object().at("api_key").as_string() == "REDACTED");
+  BOOST_TEST(m.at("extra").as_object().at("app").as_string() == "REDACTED");
+  BOOST_TEST(!m.contains("password"));
+  BOOST_TEST(!m.contains("headers"));
+  BOOST_TEST(m.at("method-open").as_string() == "POST");
+}
+
+BOOST_AUTO_TEST_CASE(urls_without_credentials_are_shown_as_configured) {
+  auto n = with_secrets("http");
+  n.url_open = "http://127.0.0.1:9/open/{{.Group}}?cluster={{.Cluster}}";
+  n.url_close = "";
+  cfg.notifiers["web"] = n;
+  auto m = body_of(call("GET", "/v3/config/notifier/web")).at("module").as_object();
+  BOOST_TEST(m.at("url-open").as_string() == "http://127.0.0.1:9/open/{{.Group}}?cluster={{.Cluster}}");
+  BOOST_TEST(m.at("url-close").as_string() == "");
+  // An at-sign in the path or the query is not userinfo.
+  n.url_open = "http://h/open/a@b?to=x@y";
+  cfg.notifiers["web"] = n;
+  m = body_of(call("GET", "/v3/config/notifier/web")).at("module").as_object();
+  BOOST_TEST(m.at("url-open").as_string() == "http://h/open/a@b?to=x@y");
+}
+
+BOOST_AUTO_TEST_CASE(slack_webhook_paths_are_credentials) {
+  auto n = with_secrets("http");
+  n.url_open = "https://hooks.slack.com/services/T000/B000/slackpath";
+  cfg.notifiers["chat"] = n;
+  auto r = call("GET", "/v3/config/notifier/chat");
+  expect_no_secret(r.body);
+  BOOST_TEST(body_of(r).at("module").as_object().at("url-open").as_string() ==
+             "https://hooks.slack.com/services/REDACTED");
+}
+
+BOOST_AUTO_TEST_CASE(email_notifier_shows_the_user_but_never_the_password) {
+  auto n = with_secrets("email");
+  n.server = "smtp.example.com";
+  n.port = 587;
+  n.auth_type = "plain";
+  n.from = "warren@example.com";
+  n.to = "ops@example.com";
+  cfg.notifiers["mail"] = n;
+  auto r = call("GET", "/v3/config/notifier/mail");
+  expect_no_secret(r.body);
+  auto m = body_of(r).at("module").as_object();
+  BOOST_TEST(m.at("class-name").as_string() == "email");
+  BOOST_TEST(m.at("username").as_string() == "alice");
+  BOOST_TEST(m.at("port").as_int64() == 587);
+  BOOST_TEST(!m.contains("password"));
+}
+
+BOOST_AUTO_TEST_CASE(alertmanager_notifier_renders_its_class) {
+  auto n = with_secrets("alertmanager");
+  n.url_open = "https://alice:hunter2@am.example.com/api/v2/alerts";
+  n.send_interval = std::chrono::seconds(300);
+  n.cluster = "local";
+  n.group_denylist = "^quick-";
+  cfg.notifiers["am"] = n;
+  auto r = call("GET", "/v3/config/notifier/am");
+  BOOST_TEST(r.status == 200u);
+  expect_no_secret(r.body);
+  auto m = body_of(r).at("module").as_object();
+  BOOST_TEST(m.at("class-name").as_string() == "alertmanager");
+  BOOST_TEST(m.at("url-open").as_string() == "https://REDACTED@am.example.com/api/v2/alerts");
+  BOOST_TEST(m.at("send-interval").as_int64() == 300);
+  BOOST_TEST(m.at("send-close").as_bool());
+  BOOST_TEST(m.at("cluster").as_string() == "local");
+  BOOST_TEST(m.at("group-denylist").as_string() == "^quick-");
+  BOOST_TEST(m.at("template-open").as_string() == "open.tmpl");
+  BOOST_TEST(m.at("timeout").as_int64() == 5);
+  BOOST_TEST(m.at("extra").as_object().at("api_key").as_string() == "REDACTED");
+  BOOST_TEST(!m.contains("method-open"));  // always POST to /api/v2/alerts
+  BOOST_TEST(!m.contains("password"));
+  BOOST_TEST(!m.contains("headers"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 }  // namespace warren::http
