@@ -75,6 +75,10 @@ std::string group_status(const warren_process& w, const std::string& group) {
   return str(at(parse_json(reply.body), {"status", "status"}));
 }
 
+long long ms_between(const http_receiver::request& a, const http_receiver::request& b) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(b.at - a.at).count();
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(notifier)
@@ -163,6 +167,92 @@ BOOST_AUTO_TEST_CASE(slack_class_is_a_config_error_naming_the_http_settings) {
   BOOST_TEST(r.output.find("notifier.chat.class-name") != std::string::npos, r.output);
   BOOST_TEST(r.output.find("class-name = \"http\"") != std::string::npos, r.output);
   BOOST_TEST(r.output.find("slack-open.tmpl") != std::string::npos, r.output);
+}
+
+// §f on the real broker: send-interval re-notifies a group still in trouble (same incident),
+// send-once sends one open per incident whatever the interval, send-close = false never closes,
+// threshold 1 is Burrow's heartbeat (opens for a healthy group every send-interval, no incident).
+// The heartbeat also serves as the clock for "nothing more came": after recovery the other
+// modules must stay quiet while it beats twice. One module carries secrets (basic-auth password,
+// an Authorization header): they reach the receiver and never the log or /v3/config.
+BOOST_AUTO_TEST_CASE(send_interval_renotifies_send_once_sends_once_send_close_false_never_closes) {
+  kafka_cluster kafka;
+  kafka.create_topic("payments", 1);
+  producer(kafka.bootstrap()).produce("payments", 0, 50);
+
+  http_receiver repeat, once, heartbeat;
+  templates t;
+  auto module = [&](const std::string& name, const std::string& url, const std::string& settings) {
+    return "[notifier." + name + "]\nclass-name = \"http\"\nurl-open = \"" + url + "/open/{{.Group}}\"\n" +
+           "url-close = \"" + url + "/close/{{.Group}}\"\ntemplate-open = \"" + t.open + "\"\ntemplate-close = \"" +
+           t.close + "\"\ninterval = 1\nextras = { team = \"payments\" }\ngroup-allowlist = \"^ledger$\"\n" +
+           settings + "\n";
+  };
+  const std::string secret_url = "http://alerter:url-pw-77@127.0.0.1:" + std::to_string(repeat.port());
+  warren_process w(fast_config(
+      kafka.bootstrap(),
+      module("repeat", secret_url, "send-interval = 2\nsend-close = false\nusername = \"alerter\"\n"
+                                   "password = \"basic-pw-55\"\nheaders = { X-Api-Key = \"hdr-key-33\" }\n") +
+          module("once", "http://bob:url-pw-88@127.0.0.1:" + std::to_string(once.port()),
+                 "send-interval = 1\nsend-once = true\nsend-close = true\n") +
+          module("heartbeat", heartbeat.url(""), "send-interval = 2\nthreshold = 1\n")));
+
+  flapping_group g{kafka, "ledger", "payments", {}};
+  g.healthy();
+  BOOST_REQUIRE(poll_until([&] { return group_status(w, "ledger") == "OK"; }, 60s, 200ms));
+  // Threshold 1: heartbeats for a healthy group, no incident (Burrow's ID is empty then).
+  BOOST_REQUIRE(heartbeat.wait_for(2, 30s));
+  auto beats = heartbeat.requests();
+  BOOST_TEST(str(at(body_of(beats[0]), {"status"})) == "OK");
+  BOOST_TEST(str(at(body_of(beats[0]), {"id"})) == "");
+  BOOST_TEST(ms_between(beats[0], beats[1]) >= 1900);  // no more often than send-interval
+  BOOST_TEST(repeat.count() == 0u);
+  BOOST_TEST(once.count() == 0u);
+
+  g.stop_consuming();
+  BOOST_REQUIRE(poll_until([&] { return group_status(w, "ledger") == "ERR"; }, 90s, 200ms));
+  // Still ERR: `repeat` is told again every send-interval, about the same incident.
+  BOOST_REQUIRE_MESSAGE(repeat.wait_for(3, 60s), w.output());
+  auto rr = repeat.requests();
+  const std::string id = str(at(body_of(rr[0]), {"id"}));
+  BOOST_TEST(id.size() == 36u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    BOOST_TEST(str(at(body_of(rr[i]), {"kind"})) == "open");
+    BOOST_TEST(str(at(body_of(rr[i]), {"id"})) == id);
+    BOOST_TEST(rr[i].target == "/open/ledger");
+    // The secrets do their job on the wire.
+    BOOST_TEST(rr[i].headers["authorization"] == "Basic YWxlcnRlcjpiYXNpYy1wdy01NQ==");  // alerter:basic-pw-55
+    BOOST_TEST(rr[i].headers["x-api-key"] == "hdr-key-33");
+  }
+  BOOST_TEST(ms_between(rr[0], rr[1]) >= 1900);
+  BOOST_TEST(ms_between(rr[1], rr[2]) >= 1900);
+  // send-once: one open for the incident, although its send-interval (1 s) passed many times.
+  BOOST_REQUIRE(once.wait_for(1, 10s));
+  BOOST_TEST(once.count() == 1u);
+  BOOST_TEST(str(at(body_of(once.requests()[0]), {"id"})) == id);
+  BOOST_TEST(once.requests()[0].headers["authorization"] == "Basic Ym9iOnVybC1wdy04OA==");  // the URL's bob:url-pw-88
+
+  g.healthy();
+  BOOST_REQUIRE(poll_until([&] { return group_status(w, "ledger") == "OK"; }, 90s, 200ms));
+  BOOST_REQUIRE(once.wait_for(2, 30s));  // send-close: the incident's close
+  BOOST_TEST(str(at(body_of(once.requests()[1]), {"kind"})) == "close");
+  BOOST_TEST(str(at(body_of(once.requests()[1]), {"id"})) == id);
+  const std::size_t repeat_after_close = repeat.count();
+  const std::size_t beats_after_close = heartbeat.count();
+  // Two more heartbeats (>= 2 send-intervals) later nothing else came: no close for `repeat`
+  // (send-close = false) and no open either (OK is below its threshold); `once` is done.
+  BOOST_REQUIRE(heartbeat.wait_for(beats_after_close + 2, 30s));
+  BOOST_TEST(repeat.count() == repeat_after_close);
+  for (const auto& r : repeat.requests()) BOOST_TEST(str(at(body_of(r), {"kind"})) == "open");
+  BOOST_TEST(once.count() == 2u);
+
+  // The secrets stay out of the log and the config endpoint.
+  auto cfg = w.get("/v3/config/notifier/repeat").body + w.get("/v3/config/notifier/once").body;
+  BOOST_TEST(cfg.find("http://REDACTED@127.0.0.1:") != std::string::npos, cfg);
+  for (const char* secret : {"url-pw-77", "url-pw-88", "basic-pw-55", "hdr-key-33"}) {
+    BOOST_TEST(w.output().find(secret) == std::string::npos, secret << " in the log: " << w.output());
+    BOOST_TEST(cfg.find(secret) == std::string::npos, secret << " in " << cfg);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
