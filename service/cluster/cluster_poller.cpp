@@ -20,11 +20,27 @@ constexpr int outage_timeout_ms = 1000;
 
 // Built outside the coroutine: GCC 12 double-frees a coroutine local moved into an init-capture
 // (seen as "free(): double free" at the end of refresh_offsets on a broker with topics).
-std::function<kafka::end_offsets_result()> list_offsets_call(rd_kafka_s* h,
-                                                             std::map<std::string, std::vector<std::int32_t>> q,
-                                                             int timeout_ms) {
-  return [h, q = std::move(q), timeout_ms] { return kafka::list_offsets(h, q, -1, timeout_ms); };
+// Log-end offsets, and on `with_start` rounds log-start offsets too (a second batched ListOffsets,
+// one request per leader like the first: no per-partition call).
+struct offsets_round {
+  kafka::end_offsets_result end;
+  kafka::end_offsets_result start;  ///< empty unless asked for
+};
+std::function<offsets_round()> list_offsets_call(rd_kafka_s* h, std::map<std::string, std::vector<std::int32_t>> q,
+                                                 int timeout_ms, bool with_start) {
+  return [h, q = std::move(q), timeout_ms, with_start] {
+    offsets_round r;
+    r.end = kafka::list_offsets(h, q, -1, timeout_ms);
+    if (with_start && r.end.ok) r.start = kafka::list_offsets(h, q, -2, timeout_ms);
+    return r;
+  };
 }
+std::function<kafka::topic_configs_result()> retention_call(rd_kafka_s* h, std::vector<std::string> topics,
+                                                            int timeout_ms) {
+  return [h, topics = std::move(topics), timeout_ms] { return kafka::describe_topic_retention(h, topics, timeout_ms); };
+}
+// Log-start offsets are read on every this-many log-end rounds (the first included).
+constexpr std::uint64_t log_start_every = 3;
 }  // namespace
 
 struct cluster_poller::impl {
@@ -49,12 +65,16 @@ struct cluster_poller::impl {
   std::map<std::string, kafka::topic_info> topics;  // the last metadata snapshot
   bool have_metadata = false;
   bool partial_reported = false;
+  bool retention_failed = false;
   std::function<void()> state_changed;
   actor self;  // last: its loop captures this
 
   int call_timeout() const { return stats.reachable ? blocking_timeout_ms : outage_timeout_ms; }
 
-  void failed(const std::string& what, const std::string& error) {
+  void failed(const std::string& what, const std::string& request_error) {
+    // A timeout says little when the broker refused our credentials or certificate: say that.
+    const std::string why = kafka::last_connect_failure(rk.get());
+    const std::string error = why.empty() ? request_error : why + " (" + request_error + ")";
     ++stats.errors;
     if (stats.reachable) {
       log_warn("cluster", module.name, ": ", what, " failed: ", error, " (logged once per outage)");
@@ -106,6 +126,29 @@ struct cluster_poller::impl {
     stats.partitions = 0;
     for (const auto& [n, i] : topics) stats.partitions += static_cast<std::size_t>(i.partition_count);
     if (!b.commands.empty()) co_await to_store(std::move(b));
+    co_await refresh_retention();
+  }
+
+  // Warren (issue 11): retention.ms of every topic, with each metadata refresh. A failure is
+  // logged once per run of failures and keeps the previous values (retention risk goes stale, not wrong).
+  task<void> refresh_retention() {
+    if (self.stopping() || topics.empty()) co_return;
+    std::vector<std::string> names;
+    names.reserve(topics.size());
+    for (const auto& [name, info] : topics) names.push_back(name);
+    auto call = retention_call(rk.get(), std::move(names), call_timeout());
+    auto res = co_await pool.offload(std::move(call));
+    if (self.stopping()) co_return;
+    if (!res.ok) {
+      if (!retention_failed) log_warn("cluster", module.name, ": reading topic retention.ms failed: ", res.error);
+      retention_failed = true;
+      co_return;
+    }
+    retention_failed = false;
+    store_cmd::batch b{module.name, {}};
+    for (auto& [name, ms] : res.retention_ms)
+      b.commands.emplace_back(store_cmd::topic_config{.topic = topic_name{name}, .retention_ms = ms});
+    if (!b.commands.empty()) co_await to_store(std::move(b));
   }
 
   task<void> refresh_offsets() {
@@ -114,9 +157,11 @@ struct cluster_poller::impl {
       if (!info.with_leader.empty()) query.emplace(name, info.with_leader);
     auto* h = rk.get();
     // Named before co_await: GCC 12 mishandles non-trivial temporaries in co_await expressions.
-    auto list = list_offsets_call(h, std::move(query), call_timeout());
-    auto res = co_await pool.offload(std::move(list));
+    const bool with_start = stats.offset_rounds % log_start_every == 0;
+    auto list = list_offsets_call(h, std::move(query), call_timeout(), with_start);
+    auto round = co_await pool.offload(std::move(list));
     if (self.stopping()) co_return;
+    auto& res = round.end;
     ++stats.offset_rounds;
     if (!res.ok) {
       failed("log-end offset request", res.error);
@@ -141,10 +186,13 @@ struct cluster_poller::impl {
     for (auto& [name, offsets] : res.offsets) {
       auto it = topics.find(name);
       if (it == topics.end()) continue;
+      std::vector<std::int64_t> log_start;
+      if (auto s = round.start.offsets.find(name); s != round.start.offsets.end()) log_start = std::move(s->second);
       b.commands.emplace_back(store_cmd::broker_offsets{.topic = topic_name{name},
                                                         .partition_count = it->second.partition_count,
                                                         .offsets = std::move(offsets),
-                                                        .observed_at = now});
+                                                        .observed_at = now,
+                                                        .log_start = std::move(log_start)});
     }
     if (!b.commands.empty()) co_await to_store(std::move(b));
   }

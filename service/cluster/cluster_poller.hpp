@@ -2,7 +2,10 @@
 // cluster_poller (actor, one per [cluster.X]): every topic-refresh it reads topic metadata; every
 // offset-refresh it reads the log-end offset of every partition (one ListOffsets request per
 // leader broker, via rd_kafka_offsets_for_times); every groups-reaper-refresh (when > 0) it lists
-// the cluster's groups. Results go to the store as commands. Blocking librdkafka calls run on
+// the cluster's groups. Warren (issue 11): every third log-end round also reads log-start offsets
+// (a second batched ListOffsets, earliest), and every metadata refresh reads each topic's
+// retention.ms (Admin DescribeConfigs); the store keeps per partition a short history of
+// (log-end offset, time observed) for lag in seconds. Results go to the store as commands. Blocking librdkafka calls run on
 // blocking_pool; the actor itself lives on the io thread. A cluster that cannot be reached is
 // logged once per outage and retried on the next tick. One broker that fails the log-end request
 // does not discard what the others answered. Supervised (core/actor.hpp): after an exception the

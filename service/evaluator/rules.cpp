@@ -1,5 +1,7 @@
 #include "service/evaluator/rules.hpp"
 
+#include <algorithm>
+
 namespace warren {
 
 std::string_view to_string(status_code s) {
@@ -95,6 +97,29 @@ status_code calculate_partition_status(std::span<const consumer_offset> window, 
   return status_code::ok;
 }
 
+partition_time_lag evaluate_time_lag(const group_view& view, const partition_view& p, status_code status,
+                                     timestamp_ms now) {
+  partition_time_lag out;
+  const auto history = view.log_end_history(p);
+  const auto broker = view.broker(p);
+  if (!broker.empty()) out.log_end_offset = broker.back();
+  out.log_start_offset = p.log_start;
+  out.retention_ms = p.retention_ms;
+  if (p.window_size == 0) return out;  // never committed: nothing behind
+  const auto window = view.window(p);
+  const std::int64_t committed = window.back().offset;
+  out.time_lag = estimate_time_lag(history, committed, now.value);
+  const auto consume = consume_rate(window);
+  const auto produce = produce_rate(history, window.front().timestamp, window.back().timestamp);
+  if (consume) out.consume_rate = static_cast<float>(*consume);
+  if (produce) out.produce_rate = static_cast<float>(*produce);
+  if (auto d = time_to_drain_s(p.current_lag, consume, produce, status == status_code::stop))
+    out.time_to_drain_s = static_cast<float>(*d);
+  if (auto r = unread_deleted_in_ms(p.current_lag, out.time_lag, p.retention_ms)) out.unread_deleted_in_ms = *r;
+  out.records_lost = records_lost(committed, p.log_start);
+  return out;
+}
+
 partition_status evaluate_partition(const group_view& view, const partition_view& p, timestamp_ms now,
                                     const evaluator_options& options) {
   partition_status out;
@@ -105,6 +130,7 @@ partition_status evaluate_partition(const group_view& view, const partition_view
   out.status = status_code::ok;
   out.current_lag = p.current_lag;
   out.complete = 0.0f;
+  out.warren = evaluate_time_lag(view, p, status_code::ok, now);
   if (p.ring_length == 0) return out;  // never committed: OK, complete 0
 
   // Burrow trims the leading nulls; when all are null one null slot remains (quirk), so the
@@ -118,6 +144,7 @@ partition_status evaluate_partition(const group_view& view, const partition_view
   out.end = window.back();
   if (out.complete >= options.minimum_complete)
     out.status = calculate_partition_status(window, view.broker(p), p.current_lag, now, options.allowed_lag);
+  if (out.status == status_code::stop) out.warren = evaluate_time_lag(view, p, out.status, now);
   return out;
 }
 
@@ -143,6 +170,34 @@ group_status evaluate_group(std::string_view cluster, std::string_view group, co
     if (ps.complete == 1.0f) ++complete_partitions;
     out.partitions.push_back(std::move(ps));
   }
+  // Warren (issue 11): the group's time-lag aggregates.
+  group_time_lag agg;
+  agg.evaluated_at = now.value;
+  bool drain_known = true;
+  float drain = 0.0f;
+  for (const auto& ps : out.partitions) {
+    if (!ps.warren) continue;
+    const auto& w = *ps.warren;
+    if (w.time_lag.lag_ms >= 0) {
+      agg.sum_time_lag_ms += w.time_lag.lag_ms;
+      if (w.time_lag.lag_ms > agg.max_time_lag_ms) {  // strictly greater: first in (topic, partition) order
+        agg.max_time_lag_ms = w.time_lag.lag_ms;
+        agg.max_time_lag_lower_bound = w.time_lag.lower_bound;
+        agg.max_time_lag_topic = ps.topic;
+        agg.max_time_lag_partition = ps.partition;
+      }
+    }
+    if (ps.current_lag > 0) {
+      if (w.time_to_drain_s) drain = std::max(drain, *w.time_to_drain_s);
+      else drain_known = false;
+    }
+    if (w.unread_deleted_in_ms != partition_time_lag::none &&
+        (agg.unread_deleted_in_ms == partition_time_lag::none || w.unread_deleted_in_ms < agg.unread_deleted_in_ms))
+      agg.unread_deleted_in_ms = w.unread_deleted_in_ms;
+    if (w.records_lost > 0) ++agg.data_loss_partitions;
+  }
+  if (drain_known) agg.time_to_drain_s = drain;
+  out.warren = std::move(agg);
   if (!out.partitions.empty()) out.maxlag = out.partitions[maxlag_index];
   out.complete = out.partition_count > 0
                      ? static_cast<float>(complete_partitions) / static_cast<float>(out.partition_count)
@@ -168,6 +223,7 @@ group_status only_problems(const group_status& all) {
   out.partition_count = all.partition_count;
   out.maxlag = all.maxlag;
   out.totallag = all.totallag;
+  out.warren = all.warren;
   for (const auto& p : all.partitions)
     if (p.status > status_code::ok) out.partitions.push_back(p);
   return out;

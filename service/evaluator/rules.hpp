@@ -1,6 +1,7 @@
 #pragma once
 // Evaluation rules: Burrow's caching evaluator (reference §d), PURE and deterministic. Takes the
 // storage model's group_view and `now`; no clock, no I/O, callable from any thread on its inputs.
+#include <climits>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "service/core/ids.hpp"
+#include "service/evaluator/time_lag.hpp"
 #include "service/storage/model.hpp"
 
 namespace warren {
@@ -27,6 +29,35 @@ struct evaluator_options {
   std::uint64_t allowed_lag = 0;
 };
 
+/// Warren (issue 11): the `warren` object of a partition status (proto PartitionTimeLag).
+struct partition_time_lag {
+  static constexpr std::int64_t none = INT64_MIN;
+  std::int64_t log_end_offset = -1;    ///< newest log-end sample; −1 = none
+  std::int64_t log_start_offset = -1;  ///< −1 = not known
+  time_lag_estimate time_lag;
+  std::optional<float> consume_rate;  ///< records/s
+  std::optional<float> produce_rate;  ///< records/s
+  std::optional<float> time_to_drain_s;
+  std::int64_t retention_ms = retention_unknown;  ///< −1 infinite
+  std::int64_t unread_deleted_in_ms = none;       ///< none = not defined
+  std::uint64_t records_lost = 0;                 ///< > 0 = data loss
+  friend bool operator==(const partition_time_lag&, const partition_time_lag&) = default;
+};
+
+/// Warren (issue 11): the `warren` object of a group status (proto GroupTimeLag), over all partitions.
+struct group_time_lag {
+  std::int64_t evaluated_at = 0;  ///< ms: the `now` of the evaluation
+  std::int64_t max_time_lag_ms = -1;  ///< −1 = none known
+  bool max_time_lag_lower_bound = false;
+  std::string max_time_lag_topic;
+  std::int32_t max_time_lag_partition = -1;
+  std::int64_t sum_time_lag_ms = 0;
+  std::optional<float> time_to_drain_s;
+  std::int64_t unread_deleted_in_ms = partition_time_lag::none;
+  std::uint32_t data_loss_partitions = 0;
+  friend bool operator==(const group_time_lag&, const group_time_lag&) = default;
+};
+
 /// JSON PartitionStatus.
 struct partition_status {
   std::string topic;
@@ -38,6 +69,7 @@ struct partition_status {
   std::optional<consumer_offset> end;    ///< newest stored commit
   std::uint64_t current_lag = 0;
   float complete = 0.0f;  ///< float32 as in Burrow
+  std::optional<partition_time_lag> warren;  ///< set by evaluate_partition (absent on hand-built statuses)
   friend bool operator==(const partition_status&, const partition_status&) = default;
 };
 
@@ -51,6 +83,7 @@ struct group_status {
   std::size_t partition_count = 0;
   std::optional<partition_status> maxlag;
   std::uint64_t totallag = 0;
+  std::optional<group_time_lag> warren;  ///< set by evaluate_group
   friend bool operator==(const group_status&, const group_status&) = default;
 };
 
@@ -61,7 +94,12 @@ status_code calculate_partition_status(std::span<const consumer_offset> window, 
                                        std::uint64_t current_lag, timestamp_ms now,
                                        std::uint64_t allowed_lag);
 
-/// Burrow evaluatePartitionStatus for one partition of a view.
+/// Warren (issue 11): time lag, rates, time to drain and retention risk of one partition of a view
+/// at `now`; `status` is its Burrow status (STOP means not draining).
+partition_time_lag evaluate_time_lag(const group_view& view, const partition_view& p, status_code status,
+                                     timestamp_ms now);
+
+/// Burrow evaluatePartitionStatus for one partition of a view, plus Warren's time lag.
 partition_status evaluate_partition(const group_view& view, const partition_view& p, timestamp_ms now,
                                     const evaluator_options& options);
 
@@ -73,7 +111,8 @@ group_status evaluate_group(std::string_view cluster, std::string_view group, co
 /// The answer for an unknown or expired group: NOTFOUND, complete 1, no partitions.
 group_status not_found_status(std::string_view cluster, std::string_view group);
 
-/// The `/status` answer: a copy keeping only partitions with status above OK.
+/// The `/status` answer: a copy keeping only partitions with status above OK (`warren` kept: it
+/// covers every partition).
 group_status only_problems(const group_status& all);
 
 }  // namespace warren

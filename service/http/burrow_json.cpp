@@ -1,6 +1,8 @@
 #include "service/http/burrow_json.hpp"
 
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 
 namespace warren {
 namespace {
@@ -17,6 +19,110 @@ void append_request(std::string& out, std::string_view url, std::string_view hos
   append_json_string(out, url);
   out += R"(,"host":)";
   append_json_string(out, host);
+  out += '}';
+}
+
+// ms as decimal seconds with ms precision: 12345 → 12.345, -1500 → -1.5, 2000 → 2.
+void append_seconds(std::string& out, std::int64_t ms) {
+  if (ms < 0) {
+    out += '-';
+    ms = ms == INT64_MIN ? INT64_MAX : -ms;
+  }
+  append_json_int(out, ms / 1000);
+  if (const auto frac = ms % 1000; frac != 0) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(frac));
+    std::string_view f(buf);
+    while (f.back() == '0') f.remove_suffix(1);
+    out += f;
+  }
+}
+
+// A float as a JSON number with at most 3 decimals (null when not finite).
+void append_number(std::string& out, float v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  const double r = std::round(static_cast<double>(v) * 1000.0);
+  if (std::fabs(r) < 9.0e15) {
+    append_seconds(out, static_cast<std::int64_t>(r));
+    return;
+  }
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(v));
+  out += buf;
+}
+
+void append_optional_number(std::string& out, const std::optional<float>& v) {
+  if (v) append_number(out, *v);
+  else out += "null";
+}
+
+void append_offset_or_null(std::string& out, std::int64_t v) {
+  if (v < 0) out += "null";
+  else append_json_int(out, v);
+}
+
+void append_warren(std::string& out, const partition_time_lag& w) {
+  out += R"(,"warren":{"log_end_offset":)";
+  append_offset_or_null(out, w.log_end_offset);
+  out += R"(,"log_start_offset":)";
+  append_offset_or_null(out, w.log_start_offset);
+  out += R"(,"time_lag_s":)";
+  if (w.time_lag.lag_ms < 0) out += "null";
+  else append_seconds(out, w.time_lag.lag_ms);
+  out += R"(,"time_lag_method":)";
+  append_json_string(out, to_string(w.time_lag.method));
+  out += R"(,"time_lag_lower_bound":)";
+  out += w.time_lag.lower_bound ? "true" : "false";
+  out += R"(,"time_lag_max_error_s":)";
+  if (w.time_lag.max_error_ms < 0) out += "null";
+  else append_seconds(out, w.time_lag.max_error_ms);
+  out += R"(,"consume_rate":)";
+  append_optional_number(out, w.consume_rate);
+  out += R"(,"produce_rate":)";
+  append_optional_number(out, w.produce_rate);
+  out += R"(,"time_to_drain_s":)";
+  append_optional_number(out, w.time_to_drain_s);
+  out += R"(,"retention_ms":)";
+  if (w.retention_ms == retention_unknown) out += "null";
+  else append_json_int(out, w.retention_ms);
+  out += R"(,"unread_deleted_in_s":)";
+  if (w.unread_deleted_in_ms == partition_time_lag::none) out += "null";
+  else append_seconds(out, w.unread_deleted_in_ms);
+  out += R"(,"data_loss":)";
+  out += w.records_lost > 0 ? "true" : "false";
+  out += R"(,"records_lost":)";
+  append_json_uint(out, w.records_lost);
+  out += '}';
+}
+
+void append_warren(std::string& out, const group_time_lag& w) {
+  out += R"(,"warren":{"evaluated_at":)";
+  append_json_int(out, w.evaluated_at);
+  out += R"(,"max_time_lag_s":)";
+  if (w.max_time_lag_ms < 0) out += "null";
+  else append_seconds(out, w.max_time_lag_ms);
+  out += R"(,"max_time_lag_lower_bound":)";
+  out += w.max_time_lag_lower_bound ? "true" : "false";
+  out += R"(,"max_time_lag_topic":)";
+  if (w.max_time_lag_partition < 0) out += "null";
+  else append_json_string(out, w.max_time_lag_topic);
+  out += R"(,"max_time_lag_partition":)";
+  if (w.max_time_lag_partition < 0) out += "null";
+  else append_json_int(out, w.max_time_lag_partition);
+  out += R"(,"sum_time_lag_s":)";
+  append_seconds(out, w.sum_time_lag_ms);
+  out += R"(,"time_to_drain_s":)";
+  append_optional_number(out, w.time_to_drain_s);
+  out += R"(,"unread_deleted_in_s":)";
+  if (w.unread_deleted_in_ms == partition_time_lag::none) out += "null";
+  else append_seconds(out, w.unread_deleted_in_ms);
+  out += R"(,"data_loss":)";
+  out += w.data_loss_partitions > 0 ? "true" : "false";
+  out += R"(,"data_loss_partitions":)";
+  append_json_uint(out, w.data_loss_partitions);
   out += '}';
 }
 
@@ -56,6 +162,7 @@ void append_json(std::string& out, const partition_status& p) {
   append_json_uint(out, p.current_lag);
   out += R"(,"complete":)";
   out += go_float32(p.complete);
+  if (p.warren) append_warren(out, *p.warren);
   out += '}';
 }
 
@@ -82,6 +189,7 @@ void append_json(std::string& out, const group_status& g) {
     out += "null";
   out += R"(,"totallag":)";
   append_json_uint(out, g.totallag);
+  if (g.warren) append_warren(out, *g.warren);
   out += '}';
 }
 

@@ -4,7 +4,8 @@
 // strings escaped like Go (go_json.hpp). Written by hand because Boost.JSON neither prints floats
 // nor escapes like Go; Boost.JSON stays out of this header. Pure functions, any thread.
 //
-// Warren's one additive field: while a cluster's data is stale (unreachable, offsets replay not
+// Warren's additive fields: the status objects end with a `warren` object of time lags (issue 11)
+// when the evaluator computed them, and while a cluster's data is stale (unreachable, offsets replay not
 // finished), the status and detail bodies end with `"warren":{"stale":true,"as_of":MS,"reason":…}`
 // after Burrow's `request`; when fresh the field is absent and the bytes are Burrow's.
 #include <string>
@@ -19,9 +20,12 @@ namespace warren {
 
 /// ConsumerOffset: {"offset","timestamp","observedAt","lag"}.
 void append_json(std::string& out, const consumer_offset& o);
-/// PartitionStatus: {"topic","partition","owner","client_id","status","start","end","current_lag","complete"}.
+/// PartitionStatus: {"topic","partition","owner","client_id","status","start","end","current_lag","complete"},
+/// then Warren's `"warren":{…}` (proto PartitionTimeLag) when p.warren is set. Seconds print as
+/// decimals with ms precision (12.345), rates and drain times with at most 3 decimals.
 void append_json(std::string& out, const partition_status& p);
-/// ConsumerGroupStatus: {"cluster","group","status","complete","partitions","partition_count","maxlag","totallag"}.
+/// ConsumerGroupStatus: {"cluster","group","status","complete","partitions","partition_count","maxlag","totallag"},
+/// then Warren's `"warren":{…}` (proto GroupTimeLag) when g.warren is set.
 void append_json(std::string& out, const group_status& g);
 std::string to_json(const group_status& g);
 std::string to_json(const partition_status& p);

@@ -2,6 +2,10 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <string_view>
+
 namespace warren::kafka {
 
 metadata_result fetch_metadata(rd_kafka_s* rk, const std::string& topic, int timeout_ms) {
@@ -65,6 +69,60 @@ end_offsets_result list_offsets(rd_kafka_s* rk, const std::map<std::string, std:
     }
   }
   out.ok = answered > 0;
+  return out;
+}
+
+topic_configs_result describe_topic_retention(rd_kafka_s* rk, const std::vector<std::string>& topics, int timeout_ms) {
+  topic_configs_result out;
+  out.ok = true;
+  constexpr std::size_t chunk = 500;
+  for (std::size_t begin = 0; begin < topics.size(); begin += chunk) {
+    const std::size_t end = std::min(topics.size(), begin + chunk);
+    std::vector<rd_kafka_ConfigResource_t*> resources;
+    resources.reserve(end - begin);
+    for (std::size_t i = begin; i < end; ++i)
+      resources.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topics[i].c_str()));
+    queue q(rd_kafka_queue_new(rk));
+    rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    char err[256];
+    rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, err, sizeof err);
+    rd_kafka_DescribeConfigs(rk, resources.data(), resources.size(), opts, q.get());
+    rd_kafka_AdminOptions_destroy(opts);
+    rd_kafka_ConfigResource_destroy_array(resources.data(), resources.size());
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q.get(), timeout_ms + 1000);
+    if (!ev) {
+      out.ok = false;
+      out.error = "DescribeConfigs timed out";
+      return out;
+    }
+    if (rd_kafka_event_error(ev)) {
+      out.ok = false;
+      out.error = rd_kafka_event_error_string(ev);
+      rd_kafka_event_destroy(ev);
+      return out;
+    }
+    const rd_kafka_DescribeConfigs_result_t* res = rd_kafka_event_DescribeConfigs_result(ev);
+    std::size_t n = 0;
+    const rd_kafka_ConfigResource_t** rs = rd_kafka_DescribeConfigs_result_resources(res, &n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (rd_kafka_ConfigResource_error(rs[i])) {
+        if (out.error.empty()) out.error = rd_kafka_ConfigResource_error_string(rs[i]);
+        continue;
+      }
+      std::size_t k = 0;
+      const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(rs[i], &k);
+      for (std::size_t j = 0; j < k; ++j) {
+        if (std::string_view(rd_kafka_ConfigEntry_name(entries[j])) != "retention.ms") continue;
+        const char* v = rd_kafka_ConfigEntry_value(entries[j]);
+        if (!v) break;
+        char* endp = nullptr;
+        const long long ms = std::strtoll(v, &endp, 10);
+        if (endp != v) out.retention_ms[rd_kafka_ConfigResource_name(rs[i])] = ms < 0 ? -1 : ms;
+        break;
+      }
+    }
+    rd_kafka_event_destroy(ev);
+  }
   return out;
 }
 

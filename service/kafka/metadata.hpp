@@ -39,6 +39,17 @@ struct end_offsets_result {
 end_offsets_result list_offsets(rd_kafka_s* rk, const std::map<std::string, std::vector<std::int32_t>>& partitions,
                                 std::int64_t which, int timeout_ms);
 
+struct topic_configs_result {
+  bool ok = false;     ///< the request was answered (some topics may still have failed)
+  std::string error;   ///< the request's error, or the first topic's
+  /// topic → retention.ms (−1 = infinite); topics whose answer failed are missing.
+  std::map<std::string, std::int64_t> retention_ms;
+};
+
+/// retention.ms of the given topics (Admin DescribeConfigs, in requests of at most 500 topics,
+/// waiting up to timeout_ms for each).
+topic_configs_result describe_topic_retention(rd_kafka_s* rk, const std::vector<std::string>& topics, int timeout_ms);
+
 struct groups_result {
   bool ok = false;
   std::string error;

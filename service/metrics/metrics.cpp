@@ -1,6 +1,7 @@
 #include "service/metrics/metrics.hpp"
 
 #include <cstdio>
+#include <optional>
 
 #include "service/cluster/cluster_poller.hpp"
 #include "service/evaluator/group_evaluator.hpp"
@@ -63,6 +64,157 @@ struct writer {
     out += '\n';
   }
 };
+double seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+std::string_view or_unknown(std::string_view v) { return v.empty() ? std::string_view("unknown") : v; }
+
+// kafka-lag-exporter's series (its names and labels, so its Grafana dashboards work) and Warren's
+// time-lag series (issue 11), from the kept statuses. One pass per family: the text format wants a
+// family's samples together. Unknown values are left out rather than written as NaN. Per
+// partition Warren adds only the time lag with its method and records lost (when > 0): time to
+// drain and retention risk are per group here (per partition in the JSON), which keeps the body at
+// 4 added lines per partition.
+void render_time_lag_series(writer& w, const group_evaluator& ev) {
+  // KLE's member labels: "unknown" when no member owns the partition. Warren does not keep the
+  // member id (only host and client id), so consumer_id is "unknown" (proto/http/openapi.yaml).
+  auto partition_family = [&](const char* name, const char* help, auto&& value) {
+    w.header(name, help);
+    ev.for_each({}, [&](const group_status& g) {
+      for (const auto& p : g.partitions) {
+        if (!p.end) continue;  // KLE: a partition without a committed offset has no value
+        const auto v = value(p);
+        if (!v) continue;
+        const auto part = std::to_string(p.partition);
+        w.sample(name,
+                 {{"cluster_name", g.cluster}, {"group", g.group}, {"topic", p.topic}, {"partition", part},
+                  {"member_host", or_unknown(p.owner)}, {"consumer_id", "unknown"},
+                  {"client_id", or_unknown(p.client_id)}},
+                 *v);
+      }
+    });
+  };
+  partition_family("kafka_consumergroup_group_offset", "Last group consumed offset of a partition",
+                   [](const partition_status& p) { return std::optional<std::int64_t>(p.end->offset); });
+  partition_family("kafka_consumergroup_group_lag", "Group offset lag of a partition",
+                   [](const partition_status& p) { return std::optional<std::uint64_t>(p.current_lag); });
+  partition_family("kafka_consumergroup_group_lag_seconds", "Group time lag of a partition",
+                   [](const partition_status& p) -> std::optional<double> {
+                     if (!p.warren || p.warren->time_lag.lag_ms < 0) return std::nullopt;
+                     return seconds(p.warren->time_lag.lag_ms);
+                   });
+  w.header("kafka_consumergroup_group_max_lag", "Max group offset lag");
+  ev.for_each({}, [&](const group_status& g) {
+    w.sample("kafka_consumergroup_group_max_lag", {{"cluster_name", g.cluster}, {"group", g.group}},
+             g.maxlag ? g.maxlag->current_lag : 0);
+  });
+  w.header("kafka_consumergroup_group_max_lag_seconds", "Max group time lag");
+  ev.for_each({}, [&](const group_status& g) {
+    if (g.warren && g.warren->max_time_lag_ms >= 0)
+      w.sample("kafka_consumergroup_group_max_lag_seconds", {{"cluster_name", g.cluster}, {"group", g.group}},
+               seconds(g.warren->max_time_lag_ms));
+  });
+  w.header("kafka_consumergroup_group_sum_lag", "Sum of group offset lag");
+  ev.for_each({}, [&](const group_status& g) {
+    w.sample("kafka_consumergroup_group_sum_lag", {{"cluster_name", g.cluster}, {"group", g.group}}, g.totallag);
+  });
+  w.header("kafka_consumergroup_group_topic_sum_lag", "Sum of group offset lag across topic partitions");
+  ev.for_each({}, [&](const group_status& g) {
+    // Partitions are in (topic, partition) order: one sum per run of a topic.
+    for (std::size_t i = 0; i < g.partitions.size();) {
+      std::uint64_t sum = 0;
+      std::size_t j = i;
+      for (; j < g.partitions.size() && g.partitions[j].topic == g.partitions[i].topic; ++j)
+        sum += g.partitions[j].current_lag;
+      w.sample("kafka_consumergroup_group_topic_sum_lag",
+               {{"cluster_name", g.cluster}, {"group", g.group}, {"topic", g.partitions[i].topic}}, sum);
+      i = j;
+    }
+  });
+
+  w.header("warren_consumer_partition_lag_seconds",
+           "Age of the oldest unconsumed record of the partition, by method; lower_bound=\"true\" when it is a lower bound");
+  ev.for_each({}, [&](const group_status& g) {
+    for (const auto& p : g.partitions) {
+      if (!p.warren || p.warren->time_lag.lag_ms < 0) continue;
+      const auto part = std::to_string(p.partition);
+      w.sample("warren_consumer_partition_lag_seconds",
+               {{"cluster", g.cluster}, {"consumer_group", g.group}, {"topic", p.topic}, {"partition", part},
+                {"method", to_string(p.warren->time_lag.method)},
+                {"lower_bound", p.warren->time_lag.lower_bound ? "true" : "false"}},
+               seconds(p.warren->time_lag.lag_ms));
+    }
+  });
+  w.header("warren_consumer_time_to_drain_seconds",
+           "Seconds until the group's lag reaches 0 at current rates (absent when not draining)");
+  ev.for_each({}, [&](const group_status& g) {
+    if (g.warren && g.warren->time_to_drain_s)
+      w.sample("warren_consumer_time_to_drain_seconds", {{"cluster", g.cluster}, {"consumer_group", g.group}},
+               static_cast<double>(*g.warren->time_to_drain_s));
+  });
+  w.header("warren_consumer_unread_deleted_in_seconds",
+           "Seconds until the group's oldest unread record becomes eligible for deletion by retention.ms (<= 0: already)");
+  ev.for_each({}, [&](const group_status& g) {
+    if (g.warren && g.warren->unread_deleted_in_ms != partition_time_lag::none)
+      w.sample("warren_consumer_unread_deleted_in_seconds", {{"cluster", g.cluster}, {"consumer_group", g.group}},
+               seconds(g.warren->unread_deleted_in_ms));
+  });
+  w.header("warren_consumer_data_loss",
+           "1 when a committed offset of the group is below its partition's log start (unread records deleted)");
+  ev.for_each({}, [&](const group_status& g) {
+    w.sample("warren_consumer_data_loss", {{"cluster", g.cluster}, {"consumer_group", g.group}},
+             g.warren && g.warren->data_loss_partitions > 0 ? 1 : 0);
+  });
+  w.header("warren_consumer_partition_records_lost",
+           "Records below the log start the group never read (log start - committed offset; only when > 0)");
+  ev.for_each({}, [&](const group_status& g) {
+    for (const auto& p : g.partitions) {
+      if (!p.warren || p.warren->records_lost == 0) continue;
+      const auto part = std::to_string(p.partition);
+      w.sample("warren_consumer_partition_records_lost",
+               {{"cluster", g.cluster}, {"consumer_group", g.group}, {"topic", p.topic}, {"partition", part}},
+               p.warren->records_lost);
+    }
+  });
+}
+
+// kafka-lag-exporter's per-partition log offsets and Warren's topic retention, from the store.
+void render_partition_offsets(writer& w, const offset_store& store) {
+  w.header("kafka_partition_latest_offset", "Latest offset of a partition");
+  for (const auto& c : store.cluster_names()) {
+    const auto* st = store.cluster(c);
+    for (const auto& t : st->topics()) {
+      auto offsets = st->topic_offsets(t);
+      if (!offsets) continue;
+      for (std::size_t i = 0; i < offsets->size(); ++i) {
+        const auto part = std::to_string(i);
+        w.sample("kafka_partition_latest_offset", {{"cluster_name", c}, {"topic", t}, {"partition", part}},
+                 (*offsets)[i]);
+      }
+    }
+  }
+  w.header("kafka_partition_earliest_offset", "Earliest offset of a partition");
+  for (const auto& c : store.cluster_names()) {
+    const auto* st = store.cluster(c);
+    for (const auto& t : st->topics()) {
+      const std::int32_t n = st->partition_count(t).value_or(0);
+      for (std::int32_t p = 0; p < n; ++p) {
+        const auto v = st->log_start(t, partition_id{p});
+        if (v < 0) continue;
+        const auto part = std::to_string(p);
+        w.sample("kafka_partition_earliest_offset", {{"cluster_name", c}, {"topic", t}, {"partition", part}}, v);
+      }
+    }
+  }
+  w.header("warren_topic_retention_seconds", "The topic's retention.ms in seconds (-1 = infinite)");
+  for (const auto& c : store.cluster_names()) {
+    const auto* st = store.cluster(c);
+    for (const auto& t : st->topics()) {
+      const auto r = st->retention_ms(t);
+      if (r == retention_unknown) continue;
+      w.sample("warren_topic_retention_seconds", {{"cluster", c}, {"topic", t}}, r < 0 ? -1.0 : seconds(r));
+    }
+  }
+}
+
 }  // namespace
 
 std::string render_metrics(const metrics_sources& s) {
@@ -109,6 +261,7 @@ std::string render_metrics(const metrics_sources& s) {
                  static_cast<int>(p.status));
       }
     });
+    render_time_lag_series(w, *s.evaluator);
     // Warren's additions.
     w.header("warren_consumer_partition_count", "Partitions of the consumer group (Burrow's partition_count)");
     s.evaluator->for_each({}, [&](const group_status& g) {
@@ -151,6 +304,7 @@ std::string render_metrics(const metrics_sources& s) {
         }
       }
     }
+    render_partition_offsets(w, *s.store);
     w.header("warren_store_groups", "Groups stored");
     w.header("warren_store_tracked_partitions", "Group partitions with a commit window");
     w.header("warren_store_pending_commits", "Commits held until their topic appears in broker metadata");

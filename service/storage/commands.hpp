@@ -49,6 +49,14 @@ struct broker_offsets {
   std::int32_t partition_count = 0;
   std::vector<std::int64_t> offsets;
   timestamp_ms observed_at;
+  /// Warren (issue 11): log-start offsets of the same partitions when this round read them (empty
+  /// = not this round); log_start[i] < 0 = no value for partition i.
+  std::vector<std::int64_t> log_start;
+};
+/// Warren (issue 11): configuration of a topic read from the cluster (DescribeConfigs).
+struct topic_config {
+  topic_name topic;
+  std::int64_t retention_ms = -1;  ///< retention.ms; −1 = infinite
 };
 /// The topic no longer exists in the cluster's metadata.
 struct delete_topic {
@@ -60,7 +68,7 @@ struct keep_only_groups {
 };
 
 using command = std::variant<commit, forget_partition, owner, clear_owners, delete_group, broker_offsets,
-                             delete_topic, keep_only_groups>;
+                             delete_topic, keep_only_groups, topic_config>;
 
 /// A batch of commands for one cluster.
 struct batch {

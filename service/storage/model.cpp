@@ -90,6 +90,8 @@ void cluster_state::set_broker_offset(const broker_offset_update& u, timestamp_m
     t.samples.resize(count * n);
     t.head.resize(count, 0);
     t.count.resize(count, 0);
+    t.history.resize(count);
+    t.log_start.resize(count, -1);
   }
   if (partition >= t.partition_count) return;  // Burrow would index out of range here
   const auto p = static_cast<std::size_t>(partition);
@@ -102,6 +104,7 @@ void cluster_state::set_broker_offset(const broker_offset_update& u, timestamp_m
     t.head[p] = static_cast<std::uint16_t>((t.head[p] + 1) % n);
   }
   t.samples[p * n + slot] = broker_sample{u.offset.value, now.value};
+  t.history[p].add(u.offset.value, now.value);
 
   // Warren: apply what was held for this topic and is now resolvable, in arrival order.
   pending_.release(u.topic, [&](const detail::held_entry& e) {
@@ -122,6 +125,20 @@ void cluster_state::set_broker_offset(const broker_offset_update& u, timestamp_m
       changed_groups->push_back(e.group);
     return true;
   });
+}
+
+void cluster_state::set_log_start(std::string_view topic, partition_id partition, offset_t offset) {
+  auto it = broker_.find(topic);
+  if (it == broker_.end() || offset.value < 0) return;
+  auto& t = it->second;
+  if (partition.value < 0 || partition.value >= t.partition_count) return;
+  t.log_start[static_cast<std::size_t>(partition.value)] = offset.value;
+}
+
+void cluster_state::set_retention(std::string_view topic, std::int64_t retention_ms) {
+  auto it = broker_.find(topic);
+  if (it == broker_.end()) return;
+  it->second.retention_ms = retention_ms < 0 ? -1 : retention_ms;
 }
 
 cluster_state::group_entry& cluster_state::group_for(std::string_view group, bool* created) {
@@ -455,6 +472,25 @@ std::vector<broker_sample> cluster_state::broker_history(std::string_view topic,
   return out;
 }
 
+std::vector<history_point> cluster_state::log_end_points(std::string_view topic, partition_id partition) const {
+  std::vector<history_point> out;
+  auto it = broker_.find(topic);
+  if (it == broker_.end() || partition.value < 0 || partition.value >= it->second.partition_count) return out;
+  it->second.history[static_cast<std::size_t>(partition.value)].copy_to(out);
+  return out;
+}
+
+std::int64_t cluster_state::log_start(std::string_view topic, partition_id partition) const {
+  auto it = broker_.find(topic);
+  if (it == broker_.end() || partition.value < 0 || partition.value >= it->second.partition_count) return -1;
+  return it->second.log_start[static_cast<std::size_t>(partition.value)];
+}
+
+std::int64_t cluster_state::retention_ms(std::string_view topic) const {
+  auto it = broker_.find(topic);
+  return it == broker_.end() ? retention_unknown : it->second.retention_ms;
+}
+
 std::vector<std::string> cluster_state::groups() const {
   std::vector<std::string> out;
   out.reserve(groups_.size());
@@ -522,6 +558,11 @@ bool cluster_state::view_group(std::string_view group, timestamp_ms now, group_v
         for (std::size_t i = 0; i < cnt; ++i)
           out.broker_offsets.push_back(bt->samples[p * n + (bt->head[p] + i) % n].offset);
         v.broker_size = static_cast<std::uint32_t>(cnt);
+        v.history_begin = static_cast<std::uint32_t>(out.history.size());
+        bt->history[p].copy_to(out.history);
+        v.history_size = static_cast<std::uint32_t>(out.history.size() - v.history_begin);
+        v.log_start = bt->log_start[p];
+        v.retention_ms = bt->retention_ms;
         if (cnt > 0 && v.window_size > 0) {
           const std::int64_t broker = out.broker_offsets.back();
           const std::int64_t newest = out.samples.back().offset;

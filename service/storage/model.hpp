@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "service/core/ids.hpp"
+#include "service/storage/log_end_history.hpp"
 #include "service/storage/pending.hpp"
 #include "service/storage/sample_ring.hpp"
 #include "service/storage/string_pool.hpp"
@@ -67,7 +68,16 @@ struct partition_view {
   std::uint32_t broker_size = 0;
   /// max(0, newest broker offset − newest commit); 0 without a commit or a broker sample (Burrow b.4).
   std::uint64_t current_lag = 0;
+  /// Warren (issue 11): the log-end history for lag in seconds, in group_view::history.
+  std::uint32_t history_begin = 0;
+  std::uint32_t history_size = 0;
+  std::int64_t log_start = -1;  ///< the partition's log-start offset; −1 = not known
+  /// The topic's retention.ms: −1 = infinite, retention_unknown = not known yet.
+  std::int64_t retention_ms = -2;
 };
+
+/// partition_view::retention_ms before the topic's configuration was read.
+inline constexpr std::int64_t retention_unknown = -2;
 
 /// A group's whole state, flattened. Partitions are ordered by (topic name, partition).
 struct group_view {
@@ -76,12 +86,16 @@ struct group_view {
   std::vector<partition_view> partitions;
   std::vector<consumer_offset> samples;
   std::vector<std::int64_t> broker_offsets;
+  std::vector<history_point> history;
 
   std::span<const consumer_offset> window(const partition_view& p) const {
     return {samples.data() + p.window_begin, p.window_size};
   }
   std::span<const std::int64_t> broker(const partition_view& p) const {
     return {broker_offsets.data() + p.broker_begin, p.broker_size};
+  }
+  std::span<const history_point> log_end_history(const partition_view& p) const {
+    return {history.data() + p.history_begin, p.history_size};
   }
   std::string_view topic(const partition_view& p) const { return topics[p.topic]; }
   /// Empties the view, keeping capacity (reuse one view for many groups).
@@ -91,6 +105,7 @@ struct group_view {
     partitions.clear();
     samples.clear();
     broker_offsets.clear();
+    history.clear();
   }
 };
 
@@ -156,6 +171,11 @@ class cluster_state {
   /// `changed_groups` when given. Ignores partitions < 0 or ≥ max(known, given) count.
   void set_broker_offset(const broker_offset_update& u, timestamp_ms now,
                          std::vector<std::string>* changed_groups = nullptr);
+  /// Warren (issue 11): the partition's log-start offset (ListOffsets earliest). Ignored for an
+  /// unknown topic or a partition outside its count, and for offset < 0.
+  void set_log_start(std::string_view topic, partition_id partition, offset_t offset);
+  /// Warren (issue 11): the topic's retention.ms (−1 = infinite). Ignored for an unknown topic.
+  void set_retention(std::string_view topic, std::int64_t retention_ms);
   /// Burrow addConsumerOffset rules 1–8 (reference §c), except that a commit for a topic-partition
   /// without broker data is held (bounded) instead of dropped (Burrow bug §h.6).
   commit_outcome add_commit(const commit_update& c, timestamp_ms now);
@@ -188,8 +208,13 @@ class cluster_state {
   /// nullopt for an unknown topic.
   std::optional<std::vector<std::int64_t>> topic_offsets(std::string_view topic) const;
   std::optional<std::int32_t> partition_count(std::string_view topic) const;
-  /// Broker log-end history of one partition, oldest → newest (for lag in seconds).
+  /// Broker log-end history of one partition, oldest → newest (Burrow's window: every sample).
   std::vector<broker_sample> broker_history(std::string_view topic, partition_id partition) const;
+  /// Warren: the lag-in-seconds history of one partition (log_end_history.hpp), oldest → newest.
+  std::vector<history_point> log_end_points(std::string_view topic, partition_id partition) const;
+  /// Warren: log-start offset (−1 = unknown) and retention.ms (retention_unknown) of a partition.
+  std::int64_t log_start(std::string_view topic, partition_id partition) const;
+  std::int64_t retention_ms(std::string_view topic) const;
   std::vector<std::string> groups() const;  ///< sorted; includes groups awaiting expire()
   /// The groups with a stored partition (a commit ring or an owner) of `topic`, sorted. From the
   /// consumer index: O(g log g) for the g groups of that topic, not a scan of all groups.
@@ -247,6 +272,10 @@ class cluster_state {
     std::vector<broker_sample> samples;  ///< partition_count × intervals
     std::vector<std::uint16_t> head;     ///< per partition: physical index of the oldest sample
     std::vector<std::uint16_t> count;    ///< per partition: samples held
+    /// Warren (issue 11), per partition: lag-in-seconds history (144 B) and log-start offset (8 B).
+    std::vector<detail::log_end_history> history;
+    std::vector<std::int64_t> log_start;
+    std::int64_t retention_ms = retention_unknown;  ///< the topic's retention.ms
   };
   struct string_hash {
     using is_transparent = void;

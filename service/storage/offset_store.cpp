@@ -112,6 +112,9 @@ struct offset_store::impl {
                                        o.observed_at, &resolved);
                 }
                 for (auto& g : resolved) changed.insert(std::move(g));
+                for (std::size_t p = 0; p < o.log_start.size(); ++p)
+                  if (o.log_start[p] >= 0)
+                    st.set_log_start(o.topic.value, partition_id{static_cast<std::int32_t>(p)}, offset_t{o.log_start[p]});
                 // Current lags and the broker window moved: every group consuming the topic is
                 // dirty (from the per-topic index, not a scan of all groups).
                 if (any) {
@@ -125,6 +128,10 @@ struct offset_store::impl {
                   if (st.has_group(g)) changed.insert(g);
                   else removed.insert(g);
                 }
+              },
+              [&](const store_cmd::topic_config& t) {
+                // Read by the next evaluation (every log-end round dirties the topic's groups).
+                st.set_retention(t.topic.value, t.retention_ms);
               },
               [&](const store_cmd::keep_only_groups& k) {
                 std::set<std::string_view> keep(k.groups.begin(), k.groups.end());

@@ -173,6 +173,7 @@ void append_summary_json(std::string& out, const group_status& g) {
   s.partition_count = g.partition_count;
   s.maxlag = g.maxlag;
   s.totallag = g.totallag;
+  s.warren = g.warren;
   append_json(out, s);
 }
 

@@ -150,7 +150,7 @@ server_message unsubscribed_message(std::string_view id);
 server_message pong_message(std::string_view id);
 server_message error_message(const protocol_error& e);
 
-/// The summary object: Burrow's ConsumerGroupStatus with `partitions` empty (cluster, group,
+/// The summary object: Burrow's ConsumerGroupStatus with `partitions` empty and Warren's group `warren` kept (cluster, group,
 /// status, complete, partitions [], partition_count, maxlag, totallag).
 void append_summary_json(std::string& out, const group_status& g);
 

@@ -282,7 +282,10 @@ BOOST_AUTO_TEST_CASE(only_problems_keeps_non_ok_partitions_and_the_aggregates) {
   const auto none = only_problems(evaluate_group("local", "grp", group_view{}, eval_now, evaluator_options{}));
   BOOST_TEST(to_json(none) ==
              R"({"cluster":"local","group":"grp","status":"OK","complete":0,"partitions":[],"partition_count":0,)"
-             R"("maxlag":null,"totallag":0})");
+             R"("maxlag":null,"totallag":0,"warren":{"evaluated_at":200000,"max_time_lag_s":null,)"
+             R"("max_time_lag_lower_bound":false,"max_time_lag_topic":null,"max_time_lag_partition":null,)"
+             R"("sum_time_lag_s":0,"time_to_drain_s":0,"unread_deleted_in_s":null,"data_loss":false,)"
+             R"("data_loss_partitions":0}})");
 }
 
 BOOST_AUTO_TEST_CASE(evaluates_a_view_from_the_storage_model) {
