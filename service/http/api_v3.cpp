@@ -10,6 +10,7 @@
 #include "service/evaluator/group_evaluator.hpp"
 #include "service/http/auth.hpp"
 #include "service/http/burrow_json.hpp"
+#include "service/http/dashboard.hpp"
 #include "service/http/json_error.hpp"
 #include "service/http/router.hpp"
 #include "service/storage/offset_store.hpp"
@@ -117,6 +118,9 @@ struct api_v3::impl {
   // THE route table: every Burrow v3 route plus Warren's, each with its handler.
   static const std::vector<route>& routes() {
     static const std::vector<route> table{
+        // The built-in dashboard's files (http/dashboard.hpp): open, they carry no data.
+        {"GET", "/", [](impl&, const call& c) { return dashboard_response("index.html", c.http); }, false},
+        {"GET", "/dashboard/:file", [](impl&, const call& c) { return dashboard_response(c.params[0], c.http); }, false},
         {"GET", "/burrow/admin", [](impl& s, const call& c) { return s.admin(c); }},
         {"GET", "/burrow/admin/ready", [](impl& s, const call& c) { return s.admin_ready(c); }},
         {"GET", "/metrics", [](impl& s, const call& c) { return s.metrics(c); }, false},

@@ -1,5 +1,7 @@
 #include "service/http/auth.hpp"
 
+#include <cstdint>
+
 namespace warren::http {
 namespace {
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -14,6 +16,7 @@ bool iequals(std::string_view a, std::string_view b) {
 access access_for(std::string_view method, std::string_view path) {
   if (method != "GET" && method != "HEAD") return access::admin;
   if (path == "/burrow/admin" || path == "/burrow/admin/ready") return access::open;
+  if (path == "/" || path == "/dashboard/:file") return access::open;  // static files, no data
   if (path == "/metrics") return access::metrics;
   return access::read;
 }
@@ -26,6 +29,42 @@ std::string_view bearer_token(std::string_view authorization) {
   while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
   while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t')) rest.remove_suffix(1);
   return rest;
+}
+
+std::string subprotocol_bearer_token(std::string_view offered) {
+  constexpr std::string_view prefix = "warren.bearer.";
+  while (!offered.empty()) {
+    const auto comma = offered.find(',');
+    auto item = offered.substr(0, comma);
+    offered = comma == std::string_view::npos ? std::string_view{} : offered.substr(comma + 1);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (!item.starts_with(prefix)) continue;
+    item.remove_prefix(prefix.size());
+    // base64url (RFC 4648 §5) without padding: 4 characters → 3 bytes; a length of 1 mod 4 is invalid.
+    if (item.empty() || item.size() % 4 == 1) return {};
+    std::string out;
+    out.reserve(item.size() * 3 / 4);
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (const char ch : item) {
+      int v = -1;
+      if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
+      else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
+      else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
+      else if (ch == '-') v = 62;
+      else if (ch == '_') v = 63;
+      if (v < 0) return {};
+      acc = ((acc << 6) | static_cast<std::uint32_t>(v)) & 0xFFFFFFu;
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out.push_back(static_cast<char>((acc >> bits) & 0xFFu));
+      }
+    }
+    return out;
+  }
+  return {};
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

@@ -4,8 +4,9 @@
 // fuzzed (tests/fuzz/http_request.cpp).
 //
 // Who needs what (every token is optional; a class of requests whose tokens are all unset is open):
-// - open: /burrow/admin and /burrow/admin/ready (liveness and readiness probes), and answers that
-//   carry no data (the catch-all 404, trailing-slash redirects, 405 and OPTIONS).
+// - open: /burrow/admin and /burrow/admin/ready (liveness and readiness probes), the dashboard's
+//   static files (`/` and /dashboard/:file: the page then asks for the read token), and answers
+//   that carry no data (the catch-all 404, trailing-slash redirects, 405 and OPTIONS).
 // - read: every other GET/HEAD, including /v3/stream upgrades. Accepts read-token or admin-token.
 // - metrics: GET /metrics. Accepts metrics-token when set, else read-token; admin-token always.
 // - admin: DELETE and POST. Accepts admin-token; when admin-token is unset but read-token is set,
@@ -34,6 +35,13 @@ access access_for(std::string_view method, std::string_view path);
 /// The token of an `Authorization: Bearer TOKEN` header value; empty when the header is absent,
 /// uses another scheme or carries no token.
 std::string_view bearer_token(std::string_view authorization);
+
+/// The token a browser offers on a WebSocket upgrade, where it cannot set Authorization: a
+/// Sec-WebSocket-Protocol entry `warren.bearer.<base64url of the token, no padding>` beside the
+/// real subprotocol (e.g. `warren.v1, warren.bearer.c2VjcmV0`; the server answers with warren.v1
+/// only). Empty when there is none or it does not decode. The token is then checked like a
+/// Bearer header (constant time); it is never logged.
+std::string subprotocol_bearer_token(std::string_view sec_websocket_protocol);
 
 /// Equal contents, in time that depends only on the lengths.
 bool constant_time_equal(std::string_view a, std::string_view b);

@@ -12,6 +12,7 @@ struct request {
   std::string path;           ///< target without the query string, still percent-encoded
   std::string body;
   std::string authorization;  ///< the Authorization header, if any
+  std::string if_none_match;  ///< the If-None-Match header, if any (dashboard files' ETags)
 };
 
 struct response {

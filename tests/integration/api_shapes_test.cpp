@@ -401,7 +401,7 @@ BOOST_AUTO_TEST_CASE(admin_endpoints_zookeeper_block_and_health_like_the_referen
 }
 
 BOOST_AUTO_TEST_CASE(unknown_routes_get_the_text_plain_catch_all) {
-  for (const std::string path : {"/", "/v2/kafka", "/v3/kafka/local/consumer/shape-group/extra/deep", "/v3//kafka",
+  for (const std::string path : {"/dashboard", "/v2/kafka", "/v3/kafka/local/consumer/shape-group/extra/deep", "/v3//kafka",
                                  "/v3/kafka/local/nothing/"}) {
     auto r = call(*env->locked, "GET", path);
     BOOST_TEST(r.status == 404u, path);
