@@ -8,6 +8,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/test/unit_test.hpp>
 #include <poll.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <functional>
@@ -346,6 +348,53 @@ BOOST_AUTO_TEST_CASE(upgraded_connections_count_against_the_cap_until_their_stre
     after = d.read_until("");
   });
   BOOST_TEST(after.find("GET /d ") != std::string::npos, after);  // room again
+}
+
+// The lowest descriptor number not in use: with RLIMIT_NOFILE at it, no descriptor can be opened.
+rlim_t lowest_free_descriptor() {
+  const int probe = ::dup(0);
+  ::close(probe);
+  return static_cast<rlim_t>(probe);
+}
+
+BOOST_AUTO_TEST_CASE(out_of_descriptors_backs_off_instead_of_spinning_and_recovers) {
+  start();
+  // Clients connect while descriptors remain: the kernel completes the handshakes into the
+  // listener's backlog. Then the process may open no descriptor more, so every accept fails with
+  // EMFILE until the limit is raised again.
+  std::vector<std::unique_ptr<raw_client>> queued;
+  for (int i = 0; i < 3; ++i) queued.push_back(std::make_unique<raw_client>(port));
+  rlimit old{};
+  BOOST_TEST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+  rlimit none = old;
+  none.rlim_cur = lowest_free_descriptor();
+  BOOST_TEST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &none) == 0);
+  const bool failed = test::run_until(ioc, [&] { return srv->stats().accept_errors >= 1; }, 5s);
+  test::run_until(ioc, [] { return false; }, 1500ms);  // the back-off: 100, 200, 400, 800 ms waits
+  const auto errors = srv->stats().accept_errors;
+  ::setrlimit(RLIMIT_NOFILE, &old);
+  BOOST_TEST(failed);
+  // A loop retrying at once would have failed hundreds of thousands of times in 1.5 s.
+  BOOST_TEST(errors >= 2u);
+  BOOST_TEST(errors <= 8u);
+  BOOST_TEST(srv->stats().connections == 0u);
+  std::string reply;
+  run_client([&] {  // descriptors are back: the queued connections are accepted and served
+    queued.front()->send("GET /back HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    reply = queued.front()->read_until("");
+  });
+  BOOST_TEST(reply.find("GET /back ") != std::string::npos, reply);
+  const auto text = [&] {
+    std::vector<std::unique_ptr<server>> one;
+    one.push_back(std::move(srv));
+    auto t = render_server_metrics(one);
+    srv = std::move(one.front());
+    return t;
+  }();
+  // (A failure completed just before the limit was raised may be counted after `errors` was read.)
+  BOOST_TEST(text.find("warren_http_accept_errors_total{listener=\"default\"} " +
+                       std::to_string(srv->stats().accept_errors) + "\n") !=
+             std::string::npos, text);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
