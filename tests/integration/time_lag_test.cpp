@@ -14,6 +14,9 @@
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -222,6 +225,13 @@ BOOST_AUTO_TEST_CASE(time_lag_matches_known_produce_times_within_the_poll_bounds
     BOOST_TEST(*dbl(at(w, {"time_lag_s"})) == 0.0);
     BOOST_TEST(str(at(w, {"time_lag_method"})) == "caught_up");
     BOOST_TEST(*dbl(at(w, {"time_to_drain_s"})) == 0.0);
+  }
+  // With WARREN_CAPTURE_EXAMPLES=DIR, the answers are kept as examples (proto/examples/).
+  if (const char* dir = std::getenv("WARREN_CAPTURE_EXAMPLES")) {
+    std::ofstream(std::filesystem::path(dir) / "http-consumer-lag-seconds.json")
+        << e.w->get("/v3/kafka/local/consumer/tl-mid/lag").body;
+    std::ofstream(std::filesystem::path(dir) / "http-consumer-lag-seconds-lower-bound.json")
+        << e.w->get("/v3/kafka/local/consumer/tl-old/lag").body;
   }
   // The same values in /metrics, under kafka-lag-exporter's names and Warren's.
   const auto metrics = e.w->get("/metrics").body;
