@@ -563,13 +563,14 @@ BOOST_AUTO_TEST_CASE(demo_local_toml_loads) {
   auto cfg = load_ok(repo_path("config/local.toml"));
   const auto& cluster = cfg.clusters.at("local");
   BOOST_TEST(cluster.servers == std::vector<std::string>{"127.0.0.1:9092"});
-  BOOST_TEST(cluster.offset_refresh == 5s);
-  BOOST_TEST(cluster.topic_refresh == 10s);
+  BOOST_TEST(cluster.offset_refresh == 1s);
+  BOOST_TEST(cluster.topic_refresh == 2s);
   const auto& consumer = cfg.consumers.at("local");
   BOOST_TEST(consumer.cluster == "local");
   BOOST_TEST(consumer.offsets_topic == "__consumer_offsets");
-  BOOST_TEST(cfg.the_storage().intervals == 10);
+  BOOST_TEST(cfg.the_storage().intervals == 5);
   BOOST_TEST(cfg.the_storage().min_distance == 0s);
+  BOOST_TEST(cfg.warren.eval_interval == 1s);
   BOOST_TEST(cfg.the_evaluator().allowed_lag == 0);
   BOOST_TEST(cfg.httpservers.size() == 1u);
   BOOST_TEST(cfg.httpservers.at("default").address == "127.0.0.1:8000");
