@@ -38,9 +38,17 @@ client_settings settings_for(const config& cfg, const std::vector<std::string>& 
   if (auto a = cfg.sasl.find(p.sasl); !p.sasl.empty() && a != cfg.sasl.end()) {
     sasl = true;
     // handshake-first: librdkafka always sends SaslHandshake first; false is a config error.
-    s.properties["sasl.mechanisms"] = a->second.mechanism.empty() ? "PLAIN" : a->second.mechanism;
-    s.properties["sasl.username"] = a->second.username;
-    s.properties["sasl.password"] = a->second.password;
+    const std::string mechanism = a->second.mechanism.empty() ? "PLAIN" : a->second.mechanism;
+    s.properties["sasl.mechanisms"] = mechanism;
+    if (mechanism == "OAUTHBEARER") {
+      // librdkafka's builtin unsecured JWT (alg none) with the user name as its subject (made in
+      // rd_kafka_new; refreshes are served as make_client describes).
+      s.properties["enable.sasl.oauthbearer.unsecure.jwt"] = "true";
+      s.properties["sasl.oauthbearer.config"] = "principal=" + a->second.username;
+    } else {
+      s.properties["sasl.username"] = a->second.username;
+      s.properties["sasl.password"] = a->second.password;
+    }
   }
   s.properties["security.protocol"] = sasl ? (tls ? "sasl_ssl" : "sasl_plaintext") : (tls ? "ssl" : "plaintext");
   auto ms = [](std::chrono::seconds d) { return std::to_string(d.count() * 1000); };

@@ -89,7 +89,9 @@ struct tls_profile {
 struct sasl_profile {
   /// The table name (NAME).
   std::string name;
-  /// PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (upper-cased by the loader; empty in the file = PLAIN).
+  /// PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER (upper-cased by the loader; empty in the
+  /// file = PLAIN). OAUTHBEARER is librdkafka's unsecured JWT with `username` as the principal (for
+  /// brokers that use Kafka's unsecured validator; no token endpoint).
   std::string mechanism = "PLAIN";
   /// Burrow/Sarama option (default false there). librdkafka always sends SaslHandshake first, so
   /// Warren's default is true and the loader rejects false.

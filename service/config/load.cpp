@@ -512,8 +512,12 @@ void read_profiles(const toml::table& root, config& cfg, error_sink& sink) {
     r.read("mechanism", mechanism);
     mechanism = upper(mechanism);
     if (mechanism.empty()) mechanism = "PLAIN";
-    if (mechanism == "PLAIN" || mechanism == "SCRAM-SHA-256" || mechanism == "SCRAM-SHA-512") p.mechanism = mechanism;
-    else r.error("mechanism", "unknown SASL mechanism " + in_quotes(mechanism) + " (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)");
+    if (mechanism == "PLAIN" || mechanism == "SCRAM-SHA-256" || mechanism == "SCRAM-SHA-512" ||
+        mechanism == "OAUTHBEARER")
+      p.mechanism = mechanism;
+    else
+      r.error("mechanism", "unknown SASL mechanism " + in_quotes(mechanism) +
+                               " (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)");
     r.read("handshake-first", p.handshake_first);
     if (!p.handshake_first)
       r.error("handshake-first",

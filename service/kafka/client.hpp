@@ -93,9 +93,42 @@ class rdkafka_log_filter {
   std::map<std::string, kind> kinds_;
 };
 
+/// Connection failures that retrying does not fix: wrong credentials or TLS material. librdkafka
+/// reports them on every reconnect, from every client of a cluster.
+enum class connect_failure {
+  none,            ///< anything else (refused, timed out, disconnected): connection churn
+  authentication,  ///< SASL authentication failed (wrong user, password or mechanism)
+  certificate,     ///< TLS certificate verification failed (wrong CA, expired, name mismatch), either side
+  tls,             ///< another TLS handshake failure (protocol or cipher mismatch, TLS against plaintext)
+};
+
+/// Classifies a librdkafka error or log text.
+connect_failure classify_failure(std::string_view text);
+/// "authentication failed", "TLS certificate verification failed", "TLS handshake failed"; empty for none.
+std::string_view describe(connect_failure f);
+
+/// Logs a connection failure of `kind` (not none) of a client of `cluster` as one error line:
+/// "cluster C: authentication failed: TEXT". Repeats of the same kind for the same cluster (from any
+/// of its clients, on every reconnect) are counted instead, and summarised as "authentication
+/// failed, still (N more times in the last Ts): TEXT" every `remind_every`; a kind not seen for
+/// `quiet` is logged afresh.
+/// Process-wide and thread-safe (librdkafka's threads call it). Returns whether a line was written.
+bool report_connect_failure(const std::string& cluster, connect_failure kind, std::string_view text,
+                            std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now(),
+                            std::chrono::seconds quiet = std::chrono::seconds(60),
+                            std::chrono::seconds remind_every = std::chrono::seconds(300));
+
+/// The last authentication or TLS failure of a client ("authentication failed: TEXT"), for health
+/// reasons; empty when none was seen in the last `max_age` or a later failure was of another kind.
+/// Thread-safe; `rk` must be a client made by make_client.
+std::string last_connect_failure(rd_kafka_s* rk, std::chrono::seconds max_age = std::chrono::seconds(30));
+
 enum class client_kind { consumer, producer };
 
-/// Builds a client. Errors carry librdkafka's message (bad property, bad value).
+/// Builds a client. Errors carry librdkafka's message (bad property, bad value). Authentication and
+/// TLS failures are logged through report_connect_failure and remembered for last_connect_failure.
+/// A producer's main queue (errors, OAUTHBEARER token refreshes) is served by librdkafka's background
+/// thread, as nothing polls it; a consumer's is served by whoever polls its consumer queue.
 result<handle> make_client(client_kind kind, const client_settings& settings,
                            const std::map<std::string, std::string>& extra, std::string& error_text);
 

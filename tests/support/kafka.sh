@@ -10,6 +10,13 @@
 #
 # The cache lives outside the repo: $WARREN_CACHE or ~/.cache/warren. The broker log is DIR/broker.log
 # (WARN and above). Set WARREN_OWNER_PID to have the broker killed when that process goes away.
+#
+# Secured brokers (TLS, SASL): files the caller writes into DIR before `start` extend the plain setup.
+#   DIR/extra.properties  appended to server.properties (later keys win: listeners, ssl.*, sasl.*)
+#   DIR/scram             one `--add-scram` value per line (SCRAM-SHA-256=[name=u,password=p]),
+#                         written into the metadata bootstrap at format time
+# The PLAINTEXT listener on PORT and the CONTROLLER listener stay as they are (inter-broker and
+# controller traffic is plaintext on loopback); `start` waits for PORT.
 set -euo pipefail
 
 KAFKA_VERSION=${WARREN_KAFKA_VERSION:-4.1.1}
@@ -118,8 +125,12 @@ watch_owner() { # JVM_PID
 # voters (controller.quorum.voters) the formatted dir holds only meta.properties and a
 # bootstrap.checkpoint (the metadata.version record) that do not depend on ports, so the tool runs
 # once per jar set into a template and each new dir gets the checkpoint plus its own ids.
-template() {
-  local t=$CACHE/kraft-template-$KAFKA_VERSION-$JAR_SET
+template() { # [SCRAM_FILE]
+  # SCRAM credentials live in the bootstrap checkpoint: one template per distinct set of users
+  # (keyed by the file's hash), so a suite that always uses the same users formats once per cache.
+  local scram=${1:-} suffix=""
+  if [ -n "$scram" ]; then suffix=-scram-$(sha256sum "$scram" | cut -c1-16); fi
+  local t=$CACHE/kraft-template-$KAFKA_VERSION-$JAR_SET$suffix
   if [ ! -f "$t/bootstrap.checkpoint" ] || [ ! -f "$t/meta.properties" ]; then
     mkdir -p "$CACHE"
     local work; work=$(mktemp -d "$CACHE/template.XXXXXX")
@@ -131,8 +142,12 @@ listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093
 controller.listener.names=CONTROLLER
 log.dirs=$work/data
 PROPS
+    local extra=() line
+    if [ -n "$scram" ]; then
+      while IFS= read -r line; do [ -n "$line" ] && extra+=(--add-scram "$line"); done <"$scram"
+    fi
     ( java_run 256m kafka.tools.StorageTool format --cluster-id="$(cluster_id)" -c "$work/server.properties" \
-        >"$work/format.log" 2>&1 ) || { cat "$work/format.log" >&2; rm -rf "$work"; die "format failed"; }
+        "${extra[@]}" >"$work/format.log" 2>&1 ) || { cat "$work/format.log" >&2; rm -rf "$work"; die "format failed"; }
     # First one wins; a concurrent formatter's rename fails and its copy is dropped.
     mv -T "$work/data" "$t" 2>/dev/null || true
     rm -rf "$work"
@@ -140,8 +155,8 @@ PROPS
   echo "$t"
 }
 
-format() { # DATA_DIR
-  local t; t=$(template)
+format() { # DATA_DIR [SCRAM_FILE]
+  local t; t=$(template "${2:-}")
   mkdir -p "$1"
   cp "$t/bootstrap.checkpoint" "$1/"
   printf 'version=1\nnode.id=1\ncluster.id=%s\ndirectory.id=%s\n' "$(cluster_id)" "$(cluster_id)" >"$1/meta.properties.tmp"
@@ -182,7 +197,10 @@ auto.create.topics.enable=true
 delete.topic.enable=true
 log.flush.interval.messages=100000000
 PROPS
-  if [ ! -f "$dir/data/meta.properties" ]; then format "$dir/data"; fi
+  if [ -f "$dir/extra.properties" ]; then cat "$dir/extra.properties" >>"$dir/server.properties"; fi
+  local scram=""
+  if [ -s "$dir/scram" ]; then scram=$dir/scram; fi
+  if [ ! -f "$dir/data/meta.properties" ]; then format "$dir/data" "$scram"; fi
   echo "=== kafka.sh start $(date '+%F %T') port $port controller $cport" >>"$dir/broker.log"
   ( java_run 512m kafka.Kafka "$dir/server.properties" </dev/null >>"$dir/broker.log" 2>&1 ) &
   local pid=$!

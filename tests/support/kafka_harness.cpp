@@ -56,14 +56,22 @@ std::string read_file(const std::filesystem::path& path) {
   return out.str();
 }
 
-// Two distinct free loopback ports: both sockets are held while the second is picked so the
-// kernel cannot hand out the same one twice.
-std::pair<std::uint16_t, std::uint16_t> pick_ports() {
-  std::array<int, 2> fds{-1, -1};
-  std::array<std::uint16_t, 2> ports{};
-  for (std::size_t i = 0; i < fds.size(); ++i) {
+// `n` distinct free loopback ports: all sockets are held while the next is picked so the kernel
+// cannot hand out the same one twice.
+std::vector<std::uint16_t> pick_ports(std::size_t n) {
+  std::vector<int> fds(n, -1);
+  std::vector<std::uint16_t> ports(n);
+  auto close_all = [&] {
+    for (int fd : fds)
+      if (fd >= 0) ::close(fd);
+  };
+  for (std::size_t i = 0; i < n; ++i) {
     fds[i] = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fds[i] < 0) throw std::system_error(errno, std::generic_category(), "socket");
+    if (fds[i] < 0) {
+      const int err = errno;
+      close_all();
+      throw std::system_error(err, std::generic_category(), "socket");
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -72,14 +80,49 @@ std::pair<std::uint16_t, std::uint16_t> pick_ports() {
     if (::bind(fds[i], reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         ::getsockname(fds[i], reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
       const int err = errno;
-      for (int fd : fds)
-        if (fd >= 0) ::close(fd);
+      close_all();
       throw std::system_error(err, std::generic_category(), "bind 127.0.0.1:0");
     }
     ports[i] = ntohs(addr.sin_port);
   }
-  for (int fd : fds) ::close(fd);
-  return {ports[0], ports[1]};
+  close_all();
+  return ports;
+}
+
+// A PEM file as one Java properties value: newlines escaped (Properties.load reads \n).
+std::string pem_property(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error("kafka_cluster: cannot read " + file.string());
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    out += line + "\\n";
+  }
+  return out;
+}
+
+const char* listener_name(kafka_listener l) {
+  switch (l) {
+    case kafka_listener::plaintext: return "PLAINTEXT";
+    case kafka_listener::ssl: return "SSL";
+    case kafka_listener::mtls: return "MTLS";
+    case kafka_listener::sasl_ssl: return "SASL_SSL";
+    case kafka_listener::sasl_plaintext: return "SASL_PLAINTEXT";
+    case kafka_listener::expired_ssl: return "EXPIRED";
+  }
+  return "?";
+}
+const char* listener_protocol(kafka_listener l) {
+  switch (l) {
+    case kafka_listener::plaintext: return "PLAINTEXT";
+    case kafka_listener::ssl:
+    case kafka_listener::mtls:
+    case kafka_listener::expired_ssl: return "SSL";
+    case kafka_listener::sasl_ssl: return "SASL_SSL";
+    case kafka_listener::sasl_plaintext: return "SASL_PLAINTEXT";
+  }
+  return "?";
 }
 
 // librdkafka's own logging is silent unless WARREN_TEST_RDKAFKA_LOG is set: a broker that is
@@ -276,8 +319,7 @@ kafka_cluster::kafka_cluster(kafka_cluster_options options) : options_(options) 
   base_ = tmpl;
   broker_dir_ = base_ / "broker";
   std::filesystem::create_directories(base_ / "tools");
-  std::tie(port_, controller_port_) = pick_ports();
-  bootstrap_ = "127.0.0.1:" + std::to_string(port_);
+  pick_all_ports();
   try {
     launch();
     return;
@@ -293,8 +335,7 @@ kafka_cluster::kafka_cluster(kafka_cluster_options options) : options_(options) 
     // Another process took a port between picking and binding: try fresh ones once.
     std::cerr << "kafka_cluster: port taken, retrying with new ports: " << e.what() << '\n';
   }
-  std::tie(port_, controller_port_) = pick_ports();
-  bootstrap_ = "127.0.0.1:" + std::to_string(port_);
+  pick_all_ports();
   try {
     launch();
   } catch (...) {
@@ -332,11 +373,92 @@ kafka_cluster::~kafka_cluster() {
   std::filesystem::remove_all(base_, ec);
 }
 
+std::vector<std::string> kafka_cluster::script_argv() const {
+  std::vector<std::string> argv;
+  if (!options_.kafka_version.empty()) argv = {"env", "WARREN_KAFKA_VERSION=" + options_.kafka_version};
+  argv.insert(argv.end(), {"bash", kafka_script().string()});
+  return argv;
+}
+
+void kafka_cluster::pick_all_ports() {
+  std::vector<kafka_listener> secured;
+  if (options_.security) {
+    secured = {kafka_listener::ssl, kafka_listener::mtls, kafka_listener::sasl_ssl, kafka_listener::sasl_plaintext};
+    if (!options_.security->expired_broker_cert.empty()) secured.push_back(kafka_listener::expired_ssl);
+  }
+  const auto ports = pick_ports(2 + secured.size());
+  port_ = ports[0];
+  controller_port_ = ports[1];
+  secured_ports_.clear();
+  for (std::size_t i = 0; i < secured.size(); ++i) secured_ports_[secured[i]] = ports[2 + i];
+  bootstrap_ = "127.0.0.1:" + std::to_string(port_);
+}
+
+std::string kafka_cluster::bootstrap(kafka_listener listener) const {
+  if (listener == kafka_listener::plaintext) return bootstrap_;
+  auto it = secured_ports_.find(listener);
+  if (it == secured_ports_.end())
+    throw std::logic_error(std::string("kafka_cluster: no ") + listener_name(listener) + " listener");
+  return "127.0.0.1:" + std::to_string(it->second);
+}
+
+// The secured listeners on top of kafka.sh's plain setup (kafka.sh appends extra.properties to
+// server.properties, later keys win) and the SCRAM users for the format step.
+void kafka_cluster::write_security_files() const {
+  std::filesystem::create_directories(broker_dir_);
+  if (!options_.security) return;
+  const kafka_security& sec = *options_.security;
+  std::string listeners = "PLAINTEXT://" + bootstrap_ + ",CONTROLLER://127.0.0.1:" + std::to_string(controller_port_);
+  std::string advertised = "PLAINTEXT://" + bootstrap_;
+  std::string protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT";
+  for (const auto& [l, port] : secured_ports_) {
+    const std::string addr = std::string(listener_name(l)) + "://127.0.0.1:" + std::to_string(port);
+    listeners += "," + addr;
+    advertised += "," + addr;
+    protocols += std::string(",") + listener_name(l) + ":" + listener_protocol(l);
+  }
+  std::ostringstream p;
+  p << "listeners=" << listeners << "\nadvertised.listeners=" << advertised
+    << "\nlistener.security.protocol.map=" << protocols << "\n";
+  // PEM key stores (KIP-651): no keytool, no store passwords.
+  p << "ssl.keystore.type=PEM\nssl.keystore.certificate.chain=" << pem_property(sec.broker_cert)
+    << "\nssl.keystore.key=" << pem_property(sec.broker_key) << "\nssl.truststore.type=PEM\nssl.truststore.certificates="
+    << pem_property(sec.ca_cert) << "\nssl.endpoint.identification.algorithm=\n";
+  p << "listener.name.mtls.ssl.client.auth=required\n";
+  if (!sec.expired_broker_cert.empty())
+    p << "listener.name.expired.ssl.keystore.type=PEM\nlistener.name.expired.ssl.keystore.certificate.chain="
+      << pem_property(sec.expired_broker_cert) << "\nlistener.name.expired.ssl.keystore.key="
+      << pem_property(sec.expired_broker_key) << "\n";
+  std::string plain_users;
+  std::ostringstream scram;
+  for (const auto& u : sec.users) {
+    if (u.mechanism == "PLAIN") plain_users += " user_" + u.name + "=\"" + u.password + "\"";
+    else if (u.mechanism == "SCRAM-SHA-256" || u.mechanism == "SCRAM-SHA-512")
+      scram << u.mechanism << "=[name=" << u.name << ",password=" << u.password << "]\n";
+    else throw std::invalid_argument("kafka_cluster: unknown SASL mechanism " + u.mechanism);
+  }
+  p << "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER\n";
+  for (const char* l : {"sasl_ssl", "sasl_plaintext"}) {
+    const std::string prefix = std::string("listener.name.") + l + ".";
+    p << prefix << "plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required"
+      << plain_users << ";\n";
+    for (const char* m : {"scram-sha-256", "scram-sha-512"})
+      p << prefix << m << ".sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;\n";
+    p << prefix << "oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;\n"
+      << prefix << "oauthbearer.sasl.server.callback.handler.class="
+      << "org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler\n";
+  }
+  std::ofstream(broker_dir_ / "extra.properties") << p.str();
+  std::ofstream(broker_dir_ / "scram") << scram.str();
+}
+
 void kafka_cluster::launch() {
+  write_security_files();
   const auto out = next_output("kafka-start");
-  child_process start_script({"bash", kafka_script().string(), "start", broker_dir_.string(), std::to_string(port_),
-                              std::to_string(controller_port_), std::to_string(options_.offsets_topic_partitions)},
-                             out);
+  std::vector<std::string> argv = script_argv();
+  argv.insert(argv.end(), {"start", broker_dir_.string(), std::to_string(port_), std::to_string(controller_port_),
+                           std::to_string(options_.offsets_topic_partitions)});
+  child_process start_script(argv, out);
   const auto started = std::chrono::steady_clock::now();
   const auto status = start_script.wait_for(options_.start_deadline);
   if (!status || *status != 0) {
@@ -490,7 +612,8 @@ tool_result kafka_cluster::run_tool(const std::string& main_class, const std::ve
 }
 
 child_process kafka_cluster::spawn_tool(const std::string& main_class, const std::vector<std::string>& args) const {
-  std::vector<std::string> argv{"bash", kafka_script().string(), "tool", main_class};
+  std::vector<std::string> argv = script_argv();
+  argv.insert(argv.end(), {"tool", main_class});
   argv.insert(argv.end(), args.begin(), args.end());
   return child_process(argv, next_output(simple_name(main_class)));
 }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,9 +64,40 @@ class child_process {
   std::filesystem::path output_;
 };
 
+// A SASL user of a secured broker. PLAIN users are listed in the SASL listeners' JAAS config;
+// SCRAM users are written into the metadata at format time (kafka-storage format --add-scram).
+struct sasl_user {
+  std::string mechanism;  // PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
+  std::string name;
+  std::string password;
+};
+
+// The broker's listeners. plaintext is always there (the harness, the test clients and
+// inter-broker traffic use it); the others exist when kafka_cluster_options::security is set.
+enum class kafka_listener {
+  plaintext,
+  ssl,             // TLS, server certificate only
+  mtls,            // TLS, a client certificate signed by the CA is required (ssl.client.auth=required)
+  sasl_ssl,        // TLS + SASL PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (unsecured JWT)
+  sasl_plaintext,  // the same mechanisms without TLS
+  expired_ssl,     // TLS with the expired server certificate (when one is given)
+};
+
+// TLS material (PEM files, e.g. from tests/support/tls_pki.hpp) and users of a secured broker.
+// Every TLS listener presents broker_cert; the broker trusts client certificates signed by ca_cert.
+// OAUTHBEARER accepts any unsecured JWT (Kafka's OAuthBearerUnsecuredValidatorCallbackHandler).
+struct kafka_security {
+  std::filesystem::path ca_cert;
+  std::filesystem::path broker_cert, broker_key;
+  std::filesystem::path expired_broker_cert, expired_broker_key;  // optional: the expired_ssl listener
+  std::vector<sasl_user> users;
+};
+
 struct kafka_cluster_options {
   int offsets_topic_partitions = 8;  // __consumer_offsets partitions (Kafka's default is 50)
   std::chrono::milliseconds start_deadline = 120s;  // port open and metadata answered
+  std::optional<kafka_security> security;  // nullopt: the plain broker (PLAINTEXT only), as fast as ever
+  std::string kafka_version;  // Maven version of the jars (kafka.sh fetches it once); empty = kafka.sh's default
 };
 
 // Starts on construction (throws if the broker does not answer metadata before the deadline),
@@ -79,8 +111,10 @@ class kafka_cluster {
   kafka_cluster& operator=(const kafka_cluster&) = delete;
   ~kafka_cluster();
 
-  // "127.0.0.1:PORT". Stays the same across stop()/start().
+  // "127.0.0.1:PORT" of the PLAINTEXT listener. Stays the same across stop()/start().
   const std::string& bootstrap() const { return bootstrap_; }
+  // "127.0.0.1:PORT" of a listener; throws std::logic_error for one this broker does not have.
+  std::string bootstrap(kafka_listener listener) const;
   std::uint16_t port() const { return port_; }
   std::uint16_t controller_port() const { return controller_port_; }
   // The kafka.sh data directory (server.properties, data/, broker.log) and the broker log.
@@ -112,6 +146,9 @@ class kafka_cluster {
   void print_log_tail(std::size_t lines = 50) const;
 
  private:
+  std::vector<std::string> script_argv() const;  // bash kafka.sh, with this cluster's Kafka version
+  void pick_all_ports();
+  void write_security_files() const;  // DIR/extra.properties and DIR/scram for kafka.sh
   void launch();  // kafka.sh start, then wait for metadata
   void wait_ready(std::chrono::milliseconds deadline);
   void abandon() noexcept;  // best-effort stop after a failed start
@@ -124,6 +161,7 @@ class kafka_cluster {
   std::filesystem::path broker_dir_;  // base_/broker
   std::uint16_t port_ = 0;
   std::uint16_t controller_port_ = 0;
+  std::map<kafka_listener, std::uint16_t> secured_ports_;  // the listeners besides plaintext
   std::string bootstrap_;
   bool running_ = false;
   mutable int outputs_ = 0;

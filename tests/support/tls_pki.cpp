@@ -24,13 +24,14 @@ void openssl(const fs::path& dir, std::vector<std::string> args) {
 }
 
 // A key and a certificate for `cn`, signed by (ca, ca_key), with the given X.509v3 extensions.
+// `days` = -1 makes a certificate that expired the moment it was made (notAfter a day before notBefore).
 void issue(const fs::path& dir, const std::string& name, const std::string& cn, const fs::path& ca,
-           const fs::path& ca_key, const std::string& extensions) {
+           const fs::path& ca_key, const std::string& extensions, int days = 2) {
   std::ofstream(dir / (name + ".ext")) << extensions << "\n";
   openssl(dir, {"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
                 name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn});
   openssl(dir, {"x509", "-req", "-in", name + ".csr", "-CA", ca.string(), "-CAkey", ca_key.string(),
-                "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext"});
+                "-CAcreateserial", "-out", name + ".pem", "-days", std::to_string(days), "-extfile", name + ".ext"});
 }
 
 void make_ca(const fs::path& dir, const std::string& name, const std::string& cn) {
@@ -52,6 +53,13 @@ test_pki make_test_pki() {
         "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth");
   issue(p.dir, "client", "warren-test-client", p.ca_cert, p.ca_key, "extendedKeyUsage=clientAuth");
   issue(p.dir, "other-client", "someone-else", p.other_ca_cert, p.dir / "other-ca.key", "extendedKeyUsage=clientAuth");
+  issue(p.dir, "expired-server", "localhost", p.ca_cert, p.ca_key,
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth", -1);
+  issue(p.dir, "expired-client", "warren-expired-client", p.ca_cert, p.ca_key, "extendedKeyUsage=clientAuth", -1);
+  p.expired_server_cert = p.dir / "expired-server.pem";
+  p.expired_server_key = p.dir / "expired-server.key";
+  p.expired_client_cert = p.dir / "expired-client.pem";
+  p.expired_client_key = p.dir / "expired-client.key";
   p.server_cert = p.dir / "server.pem";
   p.server_key = p.dir / "server.key";
   p.client_cert = p.dir / "client.pem";
