@@ -108,6 +108,69 @@ BOOST_AUTO_TEST_CASE(group_status_json_matches_burrow_example) {
   BOOST_CHECK_NO_THROW(boost::json::parse(body));
 }
 
+// Issue 11: the `warren` time-lag objects are appended after Burrow's last field; with them removed
+// the bytes are exactly Burrow's (same example as above).
+BOOST_AUTO_TEST_CASE(time_lag_objects_follow_burrows_bytes_unchanged) {
+  partition_status p;
+  p.topic = "orders";
+  p.partition = 1;
+  p.owner = "/10.0.3.18";
+  p.client_id = "orders-svc-2";
+  p.status = status_code::stop;
+  p.start = consumer_offset{181000, 7, 1732499400000, 1732499400200, 0};
+  p.end = consumer_offset{182000, 9, 1732499940000, 1732499940150, 250};
+  p.current_lag = 1019;
+  p.complete = 1.0f;
+  group_status g;
+  g.cluster = "local";
+  g.group = "orders-svc";
+  g.status = status_code::err;
+  g.complete = 0.5f;
+  g.partition_count = 2;
+  g.totallag = 1051;
+  g.partitions = {p};
+  g.maxlag = p;
+  const std::string burrow_partition = to_json(p);
+  const std::string burrow_group = to_json(g);
+
+  partition_time_lag w;
+  w.log_end_offset = 183019;
+  w.log_start_offset = 0;
+  w.time_lag = {754'321, 10'000, time_lag_method::observed_history, false};
+  w.consume_rate = 1.5f;
+  w.produce_rate = 0.25f;
+  w.retention_ms = -1;
+  p.warren = w;
+  g.partitions = {p};
+  g.maxlag = p;
+  group_time_lag gw;
+  gw.evaluated_at = 1732499950000;
+  gw.max_time_lag_ms = 754'321;
+  gw.max_time_lag_topic = "orders";
+  gw.max_time_lag_partition = 1;
+  gw.sum_time_lag_ms = 754'321;
+  gw.unread_deleted_in_ms = -1'500;
+  g.warren = gw;
+  const std::string partition_warren =
+      R"(,"warren":{"log_end_offset":183019,"log_start_offset":0,"time_lag_s":754.321,)"
+      R"("time_lag_method":"observed_history","time_lag_lower_bound":false,"time_lag_max_error_s":10,)"
+      R"("consume_rate":1.5,"produce_rate":0.25,"time_to_drain_s":null,"retention_ms":-1,)"
+      R"("unread_deleted_in_s":null,"data_loss":false,"records_lost":0})";
+  const std::string with_partition = burrow_partition.substr(0, burrow_partition.size() - 1) + partition_warren + "}";
+  BOOST_TEST(to_json(p) == with_partition);
+  const std::string group_warren =
+      R"(,"warren":{"evaluated_at":1732499950000,"max_time_lag_s":754.321,"max_time_lag_lower_bound":false,)"
+      R"("max_time_lag_topic":"orders","max_time_lag_partition":1,"sum_time_lag_s":754.321,)"
+      R"("time_to_drain_s":null,"unread_deleted_in_s":-1.5,"data_loss":false,"data_loss_partitions":0})";
+  std::string expected = burrow_group;
+  for (std::size_t at = expected.find(burrow_partition); at != std::string::npos;
+       at = expected.find(burrow_partition, at + with_partition.size()))
+    expected.replace(at, burrow_partition.size(), with_partition);
+  expected.insert(expected.size() - 1, group_warren);
+  BOOST_TEST(to_json(g) == expected);
+  BOOST_CHECK_NO_THROW(boost::json::parse(to_json(g)));
+}
+
 BOOST_AUTO_TEST_CASE(partition_without_commits_has_null_start_end) {
   partition_status p;
   p.topic = "t";
