@@ -13,8 +13,16 @@
 // or per client), and Warren must keep running and answering.
 #include <librdkafka/rdkafka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <exception>
+#include <mutex>
 #include <thread>
 #include <chrono>
 #include <map>
@@ -53,6 +61,7 @@ struct secured_cluster {
   kafka_listener listener;
   std::string tls;   // [tls.NAME] body, empty = none
   std::string sasl;  // [sasl.NAME] body, empty = none
+  std::string servers = {};  // instead of the listener's address (a proxy in front of it)
 };
 
 std::string quoted(const std::filesystem::path& p) { return "\"" + p.string() + "\""; }
@@ -66,7 +75,7 @@ std::string warren_config(const std::vector<secured_cluster>& clusters) {
     if (!m.tls.empty()) c << "tls = \"" << m.name << "\"\n";
     if (!m.sasl.empty()) c << "sasl = \"" << m.name << "\"\n";
     c << "dial-timeout = 5\nread-timeout = 5\n\n";
-    const std::string servers = "[\"" + m.kafka->bootstrap(m.listener) + "\"]";
+    const std::string servers = "[\"" + (m.servers.empty() ? m.kafka->bootstrap(m.listener) : m.servers) + "\"]";
     c << "[cluster." << m.name << "]\nservers = " << servers << "\nclient-profile = \"" << m.name
       << "\"\noffset-refresh = 1\ntopic-refresh = 2\n\n";
     c << "[consumer." << m.name << "]\ncluster = \"" << m.name << "\"\nservers = " << servers
@@ -74,6 +83,94 @@ std::string warren_config(const std::vector<secured_cluster>& clusters) {
   }
   c << "[storage.default]\nintervals = 5\n\n[warren]\neval-interval = 1\ncoalesce-ms = 50\n";
   return c.str();
+}
+
+// A loopback TCP forwarder to `upstream_port` that counts the connections it accepts: how often
+// Warren's clients reconnect to a broker that refuses them (a retry storm shows as hundreds).
+class counting_proxy {
+ public:
+  explicit counting_proxy(std::uint16_t upstream_port) : upstream_(upstream_port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 64) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+      throw std::runtime_error("counting_proxy: cannot listen on 127.0.0.1");
+    port_ = ntohs(addr.sin_port);
+    acceptor_ = std::jthread([this](std::stop_token stop) { accept_loop(stop); });
+  }
+  counting_proxy(const counting_proxy&) = delete;
+  counting_proxy& operator=(const counting_proxy&) = delete;
+  ~counting_proxy() {
+    acceptor_.request_stop();
+    acceptor_.join();
+    std::lock_guard lock(mutex_);
+    pumps_.clear();  // each stops and joins
+    ::close(fd_);
+  }
+  std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  void accept_loop(std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      const int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0) continue;
+      ++accepted_;
+      const int up = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      addr.sin_port = htons(upstream_);
+      if (up < 0 || ::connect(up, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(client);
+        if (up >= 0) ::close(up);
+        continue;
+      }
+      std::lock_guard lock(mutex_);
+      pumps_.emplace_back([client, up](std::stop_token s) { pump(client, up, s); });
+    }
+  }
+  // Copies bytes both ways until either side closes, then closes both.
+  static void pump(int a, int b, std::stop_token stop) {
+    char buf[16384];
+    pollfd p[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+    bool open = true;
+    while (open && !stop.stop_requested()) {
+      if (::poll(p, 2, 100) <= 0) continue;
+      for (int i = 0; i < 2 && open; ++i) {
+        if ((p[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+        const ssize_t n = ::read(p[i].fd, buf, sizeof buf);
+        if (n <= 0) {
+          open = false;
+          break;
+        }
+        for (ssize_t off = 0; off < n && open;) {
+          const ssize_t w = ::write(p[1 - i].fd, buf + off, static_cast<std::size_t>(n - off));
+          if (w <= 0) open = false;
+          else off += w;
+        }
+      }
+    }
+    ::close(a);
+    ::close(b);
+  }
+
+  std::uint16_t upstream_;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<int> accepted_{0};
+  std::mutex mutex_;
+  std::vector<std::jthread> pumps_;
+  std::jthread acceptor_;
+};
+
+std::uint16_t port_of(const std::string& bootstrap) {
+  return static_cast<std::uint16_t>(std::stoi(bootstrap.substr(bootstrap.rfind(':') + 1)));
 }
 
 // librdkafka before 2.6.1 cannot do SCRAM with Kafka 4.0+ brokers (it repeats the client nonce in
@@ -112,6 +209,7 @@ struct security_env {
   std::unique_ptr<warren_process> good;  // every mode that must work
   std::unique_ptr<warren_process> bad;   // every failure mode
   std::vector<std::string> good_clusters, bad_clusters;
+  std::unique_ptr<counting_proxy> wrong_password_proxy;  // in front of the 4.1 SASL_SSL listener
 
   security_env() {
     // Two JVMs start at once: the suite waits for the slower, not for both in a row.
@@ -152,8 +250,10 @@ struct security_env {
         {"scram512-no-tls", kafka39.get(), kafka_listener::sasl_plaintext, "",
          sasl("SCRAM-SHA-512", "warren512", scram512_password)},
     };
+    wrong_password_proxy = std::make_unique<counting_proxy>(port_of(kafka->bootstrap(kafka_listener::sasl_ssl)));
     std::vector<secured_cluster> bad_modes{
-        {"wrong-password", kafka.get(), kafka_listener::sasl_ssl, ca, sasl("PLAIN", "warren", "not-the-password")},
+        {"wrong-password", kafka.get(), kafka_listener::sasl_ssl, ca, sasl("PLAIN", "warren", "not-the-password"),
+         wrong_password_proxy->bootstrap()},
         {"unknown-user", kafka.get(), kafka_listener::sasl_ssl, ca, sasl("PLAIN", "mallory", plain_password)},
         {"wrong-scram-password", kafka39.get(), kafka_listener::sasl_ssl, ca,
          sasl("SCRAM-SHA-256", "warren256", "not-the-password")},
@@ -264,15 +364,26 @@ BOOST_AUTO_TEST_CASE(each_failure_is_one_clear_line_and_an_unreachable_cluster) 
   // Several failed rounds later (the poller retries every second, librdkafka reconnects with
   // backoff), still one line per cluster.
   const auto before = poller_errors(*env->bad);
+  const int connections_before = env->wrong_password_proxy->accepted();
+  const auto window_start = std::chrono::steady_clock::now();
   const bool retried = poll_until(
       [&] {
         const auto now = poller_errors(*env->bad);
         for (const auto& [cluster, what] : expected)
-          if (now.count(cluster) == 0 || now.at(cluster) < before.at(cluster) + 3) return false;
+          if (now.count(cluster) == 0 || now.at(cluster) < before.at(cluster) + 5) return false;
         return true;
       },
       30s, 200ms);
   BOOST_TEST(retried);
+  // No retry storm: the two clients (poller, reader) of a refused cluster reconnect with
+  // librdkafka's backoff (100 ms doubling to 10 s), not in a loop.
+  const double window_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
+  const int reconnects = env->wrong_password_proxy->accepted() - connections_before;
+  BOOST_TEST_MESSAGE("wrong-password: " << env->wrong_password_proxy->accepted() << " connections in all, "
+                                        << reconnects << " in a window of " << window_s << " s");
+  BOOST_TEST(env->wrong_password_proxy->accepted() >= 1);
+  BOOST_TEST(reconnects <= 2 * window_s + 4, reconnects << " connections in " << window_s << " s");
   BOOST_TEST(env->bad->process().running());
   for (const auto& [cluster, what] : expected) {
     BOOST_TEST_CONTEXT("cluster " << cluster) {
