@@ -389,7 +389,8 @@
       scales: { x: { time: true } },
       series: [{}, { label, stroke, width: 2, fill: `${stroke}22`, spanGaps: true,
         value: (u, v) => (v === null || v === undefined ? '–' : unit === 's' ? fmtSeconds(v) : fmtInt(v)) }],
-      axes: [axis, { ...axis, size: 70, values: (u, vals) => vals.map((v) => (unit === 's' ? fmtSeconds(v) : fmtInt(v))) }],
+      axes: [axis, { ...axis, size: 70, values: (u, vals) => vals.map((v) => (unit !== 's' ? fmtInt(v)
+        : v < 120 ? `${Number(v.toFixed(2))} s` : fmtSeconds(v))) }],
       cursor: { drag: { x: false, y: false } },
     };
     const data = [[], []];
