@@ -121,24 +121,6 @@ BOOST_AUTO_TEST_CASE(tls_and_sasl_map_to_librdkafka_properties) {
   BOOST_TEST(properties(cluster, "").at("security.protocol") == "plaintext");
 }
 
-BOOST_AUTO_TEST_CASE(oauthbearer_clients_are_made_without_a_poll_loop) {
-  // make_client enables the background SASL callbacks; creating the client must not fail.
-  kafka::client_settings s;
-  s.servers = {"127.0.0.1:1"};
-  s.properties = {{"security.protocol", "sasl_plaintext"},
-                  {"sasl.mechanisms", "OAUTHBEARER"},
-                  {"enable.sasl.oauthbearer.unsecure.jwt", "true"},
-                  {"sasl.oauthbearer.config", "principal=warren"}};
-  std::string err;
-  for (auto kind : {kafka::client_kind::producer, kafka::client_kind::consumer}) {
-    auto h = kafka::make_client(kind, s, kind == kafka::client_kind::consumer
-                                             ? std::map<std::string, std::string>{{"group.id", "g"}}
-                                             : std::map<std::string, std::string>{},
-                                err);
-    BOOST_TEST(h.has_value(), err);
-  }
-}
-
 BOOST_AUTO_TEST_CASE(connection_failures_are_classified) {
   using kafka::connect_failure;
   using kafka::classify_failure;
