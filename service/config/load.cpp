@@ -525,6 +525,11 @@ void read_profiles(const toml::table& root, config& cfg, error_sink& sink) {
               "PLAIN or SCRAM (Kafka 0.10+) requires; remove the key or set it to true");
     r.read("username", p.username);
     r.read("password", p.password);
+    // OAUTHBEARER: the user name is the JWT subject in librdkafka's space-separated
+    // sasl.oauthbearer.config (principal=NAME), which has no quoting.
+    if (p.mechanism == "OAUTHBEARER" &&
+        (p.username.empty() || p.username.find_first_of(" \t\r\n=") != std::string::npos))
+      r.error("username", "OAUTHBEARER needs a username (the token's subject) without spaces or '='");
     cfg.sasl.emplace(name, std::move(p));
   });
   for_each_module(root, "iam", sink, [&](table_reader& r, const std::string& name) {

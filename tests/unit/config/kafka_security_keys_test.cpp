@@ -70,7 +70,17 @@ BOOST_AUTO_TEST_CASE(iam_is_not_supported) {
 
 BOOST_AUTO_TEST_CASE(sasl_mechanisms_include_oauthbearer) {
   for (const char* m : {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "oauthbearer"})
-    BOOST_TEST_CONTEXT(m) { BOOST_TEST(error_lines(cluster + "[sasl.s]\nmechanism = \"" + m + "\"\n").empty()); }
+    BOOST_TEST_CONTEXT(m) {
+      BOOST_TEST(error_lines(cluster + "[sasl.s]\nmechanism = \"" + m + "\"\nusername = \"u\"\n").empty());
+    }
+  // The subject goes into librdkafka's space-separated sasl.oauthbearer.config.
+  for (const char* bad : {"", "warren lifeSeconds=1", "a=b"})
+    BOOST_TEST_CONTEXT(bad) {
+      BOOST_TEST(error_lines(cluster + "[sasl.s]\nmechanism = \"OAUTHBEARER\"\nusername = \"" + bad + "\"\n") ==
+                     (std::vector<std::string>{"inline.toml:5: sasl.s.username: OAUTHBEARER needs a username (the "
+                                               "token's subject) without spaces or '='"}),
+                 boost::test_tools::per_element());
+    }
   BOOST_TEST(error_lines(cluster + "[sasl.s]\nmechanism = \"GSSAPI\"\n") ==
                  (std::vector<std::string>{"inline.toml:4: sasl.s.mechanism: unknown SASL mechanism \"GSSAPI\" "
                                            "(PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)"}),
