@@ -150,7 +150,7 @@ class counting_proxy {
           break;
         }
         for (ssize_t off = 0; off < n && open;) {
-          const ssize_t w = ::write(p[1 - i].fd, buf + off, static_cast<std::size_t>(n - off));
+          const ssize_t w = ::send(p[1 - i].fd, buf + off, static_cast<std::size_t>(n - off), MSG_NOSIGNAL);
           if (w <= 0) open = false;
           else off += w;
         }
