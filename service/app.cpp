@@ -23,6 +23,7 @@
 #include "service/app_settings.hpp"
 #include "service/metrics/metrics.hpp"
 #include "service/notifier/coordinator.hpp"  // notifier: alerts on status changes
+#include "service/offsets/admin_source.hpp"  // issue 13: committed offsets from the Admin API
 #include "service/offsets/offsets_reader.hpp"
 #include "service/storage/offset_store.hpp"
 #include "service/ws/ws_hub.hpp"  // ws: live status stream
@@ -82,6 +83,7 @@ struct app::impl {
   group_evaluator evaluator;
   std::vector<std::unique_ptr<cluster_poller>> pollers;
   std::vector<std::unique_ptr<offsets_reader>> readers;
+  std::vector<std::unique_ptr<admin_source>> admin_sources;  // [consumer.X] class kafka-admin
   request_counters http_counts;
   std::unique_ptr<http::api_v3> api;
   std::unique_ptr<ws::ws_hub> hub;  // ws: `/v3/stream`, created after the evaluator, stopped first
@@ -91,6 +93,11 @@ struct app::impl {
   bool stopping = false;
 
   bool ready() const {
+    for (const auto& a : admin_sources)  // kafka-admin: ready after its first full round
+      if (!a->stats().caught_up) {
+        auto limit = cfg.warren.ready_timeout;
+        return limit.count() > 0 && std::chrono::steady_clock::now() - started > limit;
+      }
     for (const auto& r : readers)
       if (!r->stats().caught_up) {
         auto limit = cfg.warren.ready_timeout;
@@ -123,6 +130,13 @@ struct app::impl {
       else if (!r->stats().caught_up) f.reason = "offsets replay in progress";
       f.stale = !f.reason.empty();
     }
+    for (const auto& a : admin_sources) {  // kafka-admin
+      if (a->cluster() != cluster || f.stale) continue;
+      if (!a->up()) f.reason = "admin offsets source " + a->name() + " restarting";
+      else if (!a->stats().connected) f.reason = "admin offsets source " + a->name() + ": " + a->stats().last_error;
+      else if (!a->stats().caught_up) f.reason = "admin offsets source " + a->name() + ": first round in progress";
+      f.stale = !f.reason.empty();
+    }
     return f;
   }
 
@@ -141,6 +155,12 @@ struct app::impl {
         h.replay_position += r->stats().replay_position;
         h.replay_target += r->stats().replay_target;
       }
+    for (const auto& a : admin_sources)  // kafka-admin
+      if (a->cluster() == cluster) {
+        h.offsets_caught_up = h.offsets_caught_up && a->stats().caught_up;
+        h.admin_schedule_lag_ms = std::max(h.admin_schedule_lag_ms, a->schedule_lag_ms());
+        h.admin_source = true;
+      }
     h.freshness = freshness(cluster);
     return h;
   }
@@ -151,6 +171,7 @@ struct app::impl {
     s.store = &store;
     for (const auto& r : readers) s.readers.push_back(r.get());
     for (const auto& p : pollers) s.pollers.push_back(p.get());
+    for (const auto& a : admin_sources) s.admin_sources.push_back(a.get());  // kafka-admin
     s.http = &http_counts;
     if (hub) {  // ws
       s.ws_clients = hub->clients();
@@ -242,6 +263,20 @@ struct app::impl {
       pollers.back()->start();
     }
     for (const auto& [name, c] : cfg.consumers) {
+      if (c.class_name == "kafka-admin") {  // issue 13: committed offsets from the Admin API
+        auto pool = pools.find(c.cluster);
+        if (pool == pools.end()) {
+          log_error("app", "consumer ", name, ": cluster ", c.cluster, " is not configured");
+          return false;
+        }
+        auto settings = kafka::settings_for(cfg, c.servers, c.client_profile);
+        settings.name = c.cluster;
+        admin_sources.push_back(std::make_unique<admin_source>(ex, sup, *pool->second, c, std::move(settings),
+                                                               to_store, clock::system()));
+        admin_sources.back()->on_state_change([this, n = c.cluster] { cluster_changes.publish(cluster_event{n}); });
+        admin_sources.back()->start();
+        continue;
+      }
       if (c.class_name != "kafka") {
         log_warn("app", "consumer ", name, ": class-name ", c.class_name,
                  " (ZooKeeper-committed offsets) is not supported by Warren; skipped");
@@ -268,6 +303,7 @@ struct app::impl {
     stopping = true;
     log_info("app", "shutting down");
     if (hub) co_await hub->stop();  // ws: close frames go out first
+    for (auto it = admin_sources.rbegin(); it != admin_sources.rend(); ++it) co_await (*it)->stop();  // kafka-admin
     for (auto it = readers.rbegin(); it != readers.rend(); ++it) co_await (*it)->stop();
     for (auto it = pollers.rbegin(); it != pollers.rend(); ++it) co_await (*it)->stop();
     for (auto& s : servers) s->stop();

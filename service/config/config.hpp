@@ -160,8 +160,10 @@ struct cluster_module {
 struct consumer_module {
   /// The table name (NAME); the self-reporting group is `burrow-NAME`.
   std::string name;
-  /// "kafka" (read the offsets topic; the default) or "kafka_zk" (ZooKeeper-committed offsets:
-  /// accepted so Burrow files load, but Warren has no ZooKeeper reader; the app skips it with a warning).
+  /// "kafka" (read the offsets topic; the default), "kafka-admin" (Warren, issue 13: poll the
+  /// committed offsets through the Admin API, for clusters whose offsets topic cannot be read) or
+  /// "kafka_zk" (ZooKeeper-committed offsets: accepted so Burrow files load, but Warren has no
+  /// ZooKeeper reader; the app skips it with a warning).
   std::string class_name = "kafka";
   /// Name of the [cluster.NAME] these offsets belong to. Required; must exist.
   std::string cluster;
@@ -187,6 +189,18 @@ struct consumer_module {
   std::chrono::seconds zookeeper_timeout{30};
   /// Warren key `self-report`: produce the synthetic self-monitoring group `burrow-NAME` (Burrow does).
   bool self_report = true;
+  /// kafka-admin only: every group's committed offsets are fetched once per this period; absent =
+  /// the cluster's offset-refresh. At least 1.
+  std::chrono::seconds admin_offset_refresh{0};
+  /// kafka-admin only: how often the groups are listed and described; absent = admin_offset_refresh.
+  std::chrono::seconds admin_group_refresh{0};
+  /// kafka-admin only: most offset requests in flight at once (one group each). 1..1000.
+  int admin_max_in_flight = 8;
+  /// kafka-admin only: an admin request still unanswered after this is counted as timed out and
+  /// its group retried later. At least 1.
+  std::chrono::seconds admin_request_timeout{30};
+  /// kafka-admin only: cap of the per-group backoff after errors or throttling. At least 1.
+  std::chrono::seconds admin_max_backoff{60};
 };
 
 /// [storage.NAME]: the offset store. Exactly one; absent = one named "default" with these values.

@@ -787,7 +787,7 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
   for_each_module(root, "consumer", sink, [&](table_reader& r, const std::string& name) {
     consumer_module m;
     m.name = name;
-    read_class(r, m.class_name, {"kafka", "kafka_zk"}, "consumer");
+    read_class(r, m.class_name, {"kafka", "kafka_zk", "kafka-admin"}, "consumer");
     r.read("cluster", m.cluster);
     const cluster_module* cluster = nullptr;
     if (!r.has("cluster")) r.missing("cluster");
@@ -805,6 +805,26 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
     r.read_seconds("zookeeper-timeout", m.zookeeper_timeout, 1);
     r.read("self-report", m.self_report);
 
+    // Warren (issue 13): keys of the kafka-admin class only.
+    if (m.class_name == "kafka-admin") {
+      r.not_for_class(m.class_name, {"zookeeper-path", "zookeeper-timeout", "offsets-topic", "start-latest",
+                                     "backfill-earliest", "self-report"});
+      m.offsets_topic.clear();
+      m.self_report = false;  // no offsets-topic position to report
+      if (!r.has("servers") && cluster) m.servers = cluster->servers;
+      if (m.client_profile.empty()) m.client_profile = cluster ? cluster->client_profile : "default";
+      check_reference(r, "client-profile", m.client_profile, cfg.client_profiles.contains(m.client_profile),
+                      "client-profile");
+      r.read_seconds("offset-refresh", m.admin_offset_refresh, 1);
+      r.read_seconds("group-refresh", m.admin_group_refresh, 1);
+      r.read_int("max-in-flight", m.admin_max_in_flight, 1, 1000);
+      r.read_seconds("request-timeout", m.admin_request_timeout, 1);
+      r.read_seconds("max-backoff", m.admin_max_backoff, 1);
+      if (m.admin_offset_refresh.count() == 0) m.admin_offset_refresh = cluster ? cluster->offset_refresh : std::chrono::seconds(10);
+      if (m.admin_group_refresh.count() == 0) m.admin_group_refresh = m.admin_offset_refresh;
+    } else {
+      r.not_for_class(m.class_name, {"offset-refresh", "group-refresh", "max-in-flight", "request-timeout", "max-backoff"});
+    }
     if (m.class_name == "kafka") {
       r.not_for_class(m.class_name, {"zookeeper-path", "zookeeper-timeout"});
       // Warren: servers and client-profile default to the cluster's (Burrow requires servers).

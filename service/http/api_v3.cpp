@@ -240,6 +240,7 @@ struct api_v3::impl {
                   {"replay_target", h.replay_target},
                   {"replay_percent", replay_percent(h)},
                   {"freshness", freshness_json(h.freshness)}};
+      if (h.admin_source) cl[name].as_object()["admin_schedule_lag_ms"] = h.admin_schedule_lag_ms;  // issue 13
     }
     o["clusters"] = std::move(cl);
     json::array ac;

@@ -30,6 +30,8 @@ struct cluster_health {
   std::int64_t replay_position = 0;  ///< summed over the cluster's offsets readers
   std::int64_t replay_target = 0;
   cluster_freshness freshness;       ///< rendered as `warren` on status answers while stale
+  bool admin_source = false;               ///< issue 13: a kafka-admin consumer polls this cluster
+  std::int64_t admin_schedule_lag_ms = 0;  ///< how far its offset fetches are behind schedule
 };
 
 /// What the handlers read. Pointers to actors may be null while a component is not configured.

@@ -6,6 +6,7 @@
 #include "service/cluster/cluster_poller.hpp"
 #include "service/evaluator/group_evaluator.hpp"
 #include "service/offsets/decode.hpp"
+#include "service/offsets/admin_source.hpp"
 #include "service/offsets/offsets_reader.hpp"
 #include "service/storage/offset_store.hpp"
 
@@ -352,6 +353,44 @@ std::string render_metrics(const metrics_sources& s) {
                                         : 0.0;
       w.sample("warren_offsets_replay_progress", {{"consumer", r->name()}, {"cluster", r->cluster()}}, f);
     }
+  }
+  if (!s.admin_sources.empty()) {  // issue 13: committed offsets from the Admin API
+    w.header("warren_admin_schedule_lag_seconds", "How far the kafka-admin offset fetches are behind their schedule");
+    for (const auto* a : s.admin_sources)
+      w.sample("warren_admin_schedule_lag_seconds", {{"consumer", a->name()}, {"cluster", a->cluster()}},
+               static_cast<double>(a->schedule_lag_ms()) / 1000.0);
+    w.header("warren_admin_groups", "Groups the kafka-admin source fetches offsets for");
+    for (const auto* a : s.admin_sources)
+      w.sample("warren_admin_groups", {{"consumer", a->name()}, {"cluster", a->cluster()}}, a->stats().groups);
+    w.header("warren_admin_requests_total", "Admin API requests sent, by kind", "counter");
+    for (const auto* a : s.admin_sources) {
+      const auto& st = a->stats();
+      for (auto [kind, n] : {std::pair<const char*, std::uint64_t>{"list_groups", st.list_rounds + st.list_errors},
+                             {"describe_groups", st.describe_requests},
+                             {"list_offsets", st.offset_requests}})
+        w.sample("warren_admin_requests_total", {{"consumer", a->name()}, {"cluster", a->cluster()}, {"kind", kind}}, n);
+    }
+    w.header("warren_admin_errors_total", "Admin API requests that failed, by kind (list_offsets_timeout: in flight past request-timeout)", "counter");
+    for (const auto* a : s.admin_sources) {
+      const auto& st = a->stats();
+      for (auto [kind, n] : {std::pair<const char*, std::uint64_t>{"list_groups", st.list_errors},
+                             {"describe_groups", st.describe_errors},
+                             {"list_offsets", st.offset_errors},
+                             {"list_offsets_timeout", st.offset_timeouts}})
+        w.sample("warren_admin_errors_total", {{"consumer", a->name()}, {"cluster", a->cluster()}, {"kind", kind}}, n);
+    }
+    w.header("warren_admin_offsets_total", "Committed offsets read, by outcome (changed = sent to the store as a commit)",
+             "counter");
+    for (const auto* a : s.admin_sources) {
+      w.sample("warren_admin_offsets_total", {{"consumer", a->name()}, {"cluster", a->cluster()}, {"outcome", "changed"}},
+               a->stats().commits);
+      w.sample("warren_admin_offsets_total",
+               {{"consumer", a->name()}, {"cluster", a->cluster()}, {"outcome", "unchanged"}}, a->stats().unchanged);
+    }
+    w.header("warren_admin_round_complete", "1 once every listed group was fetched at least once");
+    for (const auto* a : s.admin_sources)
+      w.sample("warren_admin_round_complete", {{"consumer", a->name()}, {"cluster", a->cluster()}},
+               a->stats().caught_up ? 1 : 0);
   }
   if (!s.pollers.empty()) {
     w.header("warren_cluster_up", "1 when the cluster's brokers answer metadata and offset requests");

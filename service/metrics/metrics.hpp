@@ -15,6 +15,7 @@ class group_evaluator;
 class offset_store;
 class offsets_reader;
 class cluster_poller;
+class admin_source;
 
 /// HTTP requests by (route, status code).
 struct request_counters {
@@ -39,6 +40,7 @@ struct metrics_sources {
   const offset_store* store = nullptr;
   std::vector<const offsets_reader*> readers;
   std::vector<const cluster_poller*> pollers;
+  std::vector<const admin_source*> admin_sources;  ///< issue 13: [consumer.X] class kafka-admin
   const request_counters* http = nullptr;
   std::uint64_t ws_clients = 0;
   std::uint64_t ws_slow_closes = 0;         ///< stream clients closed for a full outbox (1013)
