@@ -4,6 +4,7 @@
 // status, each no later than the README says (plus slack for a busy machine), and several groups
 // in different states at once. The test stops as soon as everything has been seen (about 1:30 of
 // the 2:00 schedule), so it checks the real timings without running the whole cycle.
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -54,6 +55,7 @@ struct seen_status {
   std::map<std::string, int> partitions;  // partition status → how many partitions have it
   std::set<std::int64_t> partition_ids;
   std::int64_t totallag = -1;
+  double max_time_lag_s = -1;  // Warren's lag in seconds (status.warren.max_time_lag_s)
   bool only(const std::string& partition_status, std::size_t count) const {
     return partitions.size() == 1 && partitions.count(partition_status) == 1 &&
            static_cast<std::size_t>(partitions.at(partition_status)) == count;
@@ -65,6 +67,7 @@ seen_status read_status(const warren_process& w, const std::string& group) {
   auto v = parse_json(w.get("/v3/kafka/local/consumer/" + group + "/status").body);
   s.group_status = str(at(v, {"status", "status"}));
   s.totallag = num(at(v, {"status", "totallag"}));
+  if (auto tl = at(v, {"status", "warren", "max_time_lag_s"}); tl.is_number()) s.max_time_lag_s = tl.to_number<double>();
   auto parts = at(v, {"status", "partitions"});
   if (parts.is_array())
     for (const auto& p : parts.as_array()) {
@@ -132,6 +135,7 @@ BOOST_AUTO_TEST_CASE(demo_workload_shows_every_status_on_its_schedule) {
   std::vector<std::string> surprises;
   std::optional<double> all_at_once;  // steady OK, slow WARN, stall, stop and rewind ERR in one sweep
   std::map<std::string, std::string> last;
+  std::map<std::string, double> peak_time_lag;  // the largest lag in seconds each group showed
 
   auto all_seen = [&] {
     for (const auto& m : ms)
@@ -153,8 +157,10 @@ BOOST_AUTO_TEST_CASE(demo_workload_shows_every_status_on_its_schedule) {
         for (const auto& [g, s] : now) {
           std::string text = s.group_status;
           for (const auto& [ps, count] : s.partitions) text += " " + std::to_string(count) + "×" + ps;
-          if (last[g] != text) BOOST_TEST_MESSAGE(t << " s " << g << ": " << text << " (totallag " << s.totallag << ")");
+          if (last[g] != text) BOOST_TEST_MESSAGE(t << " s " << g << ": " << text << " (totallag " << s.totallag << ", max time lag " << s.max_time_lag_s << " s)");
           last[g] = text;
+          auto& peak = peak_time_lag.try_emplace(g, -1.0).first->second;
+          peak = std::max(peak, s.max_time_lag_s);
           if (t < 3) continue;
           if (g == "demo-steady" && s.group_status != "OK") surprises.push_back(std::to_string(t) + " s " + g + " " + text);
           for (const auto& [ps, _] : s.partitions)
@@ -180,6 +186,13 @@ BOOST_AUTO_TEST_CASE(demo_workload_shows_every_status_on_its_schedule) {
   }
   BOOST_TEST(all_at_once.has_value(), "never saw steady OK, slow WARN and stall, stop, rewind ERR at once");
   if (all_at_once) BOOST_TEST_MESSAGE("every status at once at " << *all_at_once << " s");
+  // Lag in seconds is visible: the slow group falls tens of seconds behind (0.9 s per second of
+  // its slow phase), the steady one stays within a few seconds (it commits every 2 s).
+  BOOST_TEST_MESSAGE("peak time lag: demo-slow " << peak_time_lag["demo-slow"] << " s, demo-steady "
+                                                 << peak_time_lag["demo-steady"] << " s");
+  BOOST_TEST(peak_time_lag["demo-slow"] >= 20);
+  BOOST_TEST(peak_time_lag["demo-steady"] >= 0);
+  BOOST_TEST(peak_time_lag["demo-steady"] < 10);
   for (const auto& s : surprises) BOOST_ERROR("a status the demo does not promise: " << s);
   BOOST_TEST(surprises.empty());
 
