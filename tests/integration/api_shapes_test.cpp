@@ -80,13 +80,16 @@ std::string host_name() {
   return buf;
 }
 
-const char* notifiers_toml = R"(
+// Notifier templates are parsed at config load: Warren's shipped ones, by absolute path.
+std::string notifiers_toml() {
+  const std::string t = source_dir() + "/config/templates/";
+  return R"(
 [notifier.web]
 class-name = "http"
 url-open = "http://127.0.0.1:9/open"
 url-close = "http://127.0.0.1:9/close"
-template-open = "open.tmpl"
-template-close = "close.tmpl"
+template-open = ")" + t + R"(http-open.tmpl"
+template-close = ")" + t + R"(http-close.tmpl"
 extras = { api_key = "s3cret", app = "warren" }
 password = "hidden"
 
@@ -96,12 +99,13 @@ server = "127.0.0.1"
 port = 2525
 from = "warren@example.com"
 to = "ops@example.com"
-template-open = "mail.tmpl"
+template-open = ")" + t + R"(email-open.tmpl"
 send-close = false
 
 [notifier.quiet]
 class-name = "null"
 )";
+}
 
 struct shapes_env {
   kafka_cluster kafka;
@@ -127,7 +131,7 @@ struct shapes_env {
     r.push_back(commit("doomed", "orders", 1, 5, t0));
     raw.send(offsets_topic, 0, r);
     const std::string base = cluster_config("local", kafka.bootstrap(), offsets_topic) +
-                             "[storage.default]\nintervals = 5\n" + notifiers_toml;
+                             "[storage.default]\nintervals = 5\n" + notifiers_toml();
     // Two processes side by side: no PID file (the default burrow.pid would collide).
     w = std::make_unique<warren_process>("[general]\npidfile = \"\"\n\n" + base +
                                          "\n[warren]\neval-interval = 1\ncoalesce-ms = 50\n");
