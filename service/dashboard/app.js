@@ -397,7 +397,18 @@
     const plot = new window.uPlot(opts, data, container);
     const chart = {
       plot, data, points: 0,
-      set(xs, ys) { this.data = [xs, ys]; this.points = xs.length; container.dataset.points = String(xs.length); plot.setData(this.data); },
+      set(xs, ys) {
+        this.data = [xs, ys];
+        this.points = xs.length;
+        container.dataset.points = String(xs.length);
+        if (xs.length === 1) {
+          // A single point would stretch the time axis over years: a minute either side instead.
+          plot.setData(this.data, false);
+          plot.setScale('x', { min: xs[0] - 60, max: xs[0] + 60 });
+        } else {
+          plot.setData(this.data);
+        }
+      },
       push(tMs, y) {
         const xs = this.data[0].slice(), ys = this.data[1].slice();
         const t = tMs / 1000;
@@ -568,6 +579,10 @@
   byId('token-button').addEventListener('click', () => askToken(auth.token ? 'A token is set for this tab.' : ''));
 
   window.addEventListener('hashchange', route);
+  // Charts take their colours from the theme when drawn: redraw the group page when it changes.
+  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+    if (location.hash.startsWith('#/c/')) route();
+  });
   route();
   // The stream starts once a first API call shows whether a token is needed (no doomed upgrade).
   pollHealth().then(() => { if (!tokenAsked && !stream.ws) stream.connect(); });

@@ -280,6 +280,12 @@ try {
   }
   await sleep(300);
   await page.screenshot({ path: path.join(artifacts, 'group.png'), fullPage: true });
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+  await until('the group page redrawn in dark', () => page.evaluate(() =>
+    Number(document.getElementById('chart-lag')?.dataset.points || 0) >= 2), 10000, 100);
+  await sleep(300);
+  await page.screenshot({ path: path.join(artifacts, 'group-dark.png'), fullPage: true });
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
   // Live on the group page too: dash-toggle's page follows its status without a reload.
   await page.evaluate(() => { location.hash = '#/c/local/g/dash-toggle'; });
   await page.waitForSelector('#group[data-group="dash-toggle"] h1[data-status="ERR"]', { timeout: 10000 });
@@ -289,7 +295,7 @@ try {
 
   check(await page.evaluate(() => window.__loadMarker === 'same-document'), 'no reload happened');
   check(errors.length === 0, `no console errors, page errors or failed requests after the token${errors.length ? `: ${errors.join(' | ')}` : ''}`);
-  log(`screenshots: ${['board.png', 'board-dark.png', 'group.png'].map((f) => path.join(artifacts, f)).join(', ')}`);
+  log(`screenshots: ${['board.png', 'board-dark.png', 'group.png', 'group-dark.png'].map((f) => path.join(artifacts, f)).join(', ')}`);
   exitCode = failures.length ? 1 : 0;
 } catch (e) {
   log(`FAILED: ${e.stack || e}`);
