@@ -88,22 +88,23 @@ void log_end_history::add(std::int64_t offset, std::int64_t time_ms) {
     // Works on the deltas (all from the same base); the new point fits after the trimming above.
     const auto q_off = static_cast<std::uint32_t>(static_cast<std::uint64_t>(offset) - static_cast<std::uint64_t>(base_offset_));
     const auto q_time = static_cast<std::uint32_t>(static_cast<std::uint64_t>(time_ms) - static_cast<std::uint64_t>(base_time_));
-    std::size_t best = 1;
-    double best_cost = std::numeric_limits<double>::infinity();
+    // cost = width / age, compared as width·age' < width'·age (both < 2^32: no overflow, no division).
+    std::size_t best = 0;
+    std::uint64_t best_width = 0, best_age = 1;
     for (std::size_t i = 1; i < count_; ++i) {
       const bool last = i + 1 == count_;
       const std::uint32_t r_off = last ? q_off : d_offset_[i + 1];
       const std::uint32_t r_time = last ? q_time : d_time_[i + 1];
-      double cost;
       if (d_offset_[i - 1] == d_offset_[i] && d_offset_[i] == r_off) {
-        cost = -1;
-      } else {
-        const double age = static_cast<double>(std::max<std::uint32_t>(1, q_time - r_time));
-        cost = static_cast<double>(r_time - d_time_[i - 1]) / age;
+        best = i;  // brackets nothing: free to drop
+        break;
       }
-      if (cost < best_cost) {
-        best_cost = cost;
+      const std::uint64_t width = r_time - d_time_[i - 1];
+      const std::uint64_t age = std::max<std::uint32_t>(1, q_time - r_time);
+      if (best == 0 || width * best_age < best_width * age) {
         best = i;
+        best_width = width;
+        best_age = age;
       }
     }
     remove_at(best);
