@@ -1,10 +1,11 @@
 // Writes hand-made offset-commit records for many groups into an offsets topic, so that a Warren
 // (or Burrow) started on that topic knows N groups at once. Used by tests/bench/http.sh.
 //
-// Usage: bench_gen_commits BOOTSTRAP OFFSETS_TOPIC GROUPS PARTITIONS [DATA_TOPIC] [PREFIX] [COMMITS]
+// Usage: bench_gen_commits BOOTSTRAP OFFSETS_TOPIC GROUPS PARTITIONS [DATA_TOPIC] [PREFIX] [COMMITS] [TOPICS]
 //   Group i is PREFIX + i in six digits (default prefix "g-"): g-000000, g-000001, ...
 //   Each group commits COMMITS times (default 3) on partitions 0..PARTITIONS-1 of DATA_TOPIC
 //   (default "bench-data"), offsets 10, 20, 30..., commit timestamps one minute apart ending now.
+//   With TOPICS given, on each of DATA_TOPIC-0 .. DATA_TOPIC-(TOPICS-1) instead.
 //   Key v1, value v3 (the layout brokers write), all to partition 0 of OFFSETS_TOPIC, in batches.
 // Prints records written and the rate. The topics must exist (http.sh creates them).
 #include <chrono>
@@ -27,7 +28,7 @@ std::string bytes(const wo::byte_buffer& b) { return std::string(reinterpret_cas
 int main(int argc, char** argv) {
   if (argc < 5) {
     std::fprintf(stderr,
-                 "usage: %s BOOTSTRAP OFFSETS_TOPIC GROUPS PARTITIONS [DATA_TOPIC] [PREFIX] [COMMITS]\n", argv[0]);
+                 "usage: %s BOOTSTRAP OFFSETS_TOPIC GROUPS PARTITIONS [DATA_TOPIC] [PREFIX] [COMMITS] [TOPICS]\n", argv[0]);
     return 2;
   }
   const std::string bootstrap = argv[1];
@@ -37,8 +38,9 @@ int main(int argc, char** argv) {
   const std::string data_topic = argc > 5 ? argv[5] : "bench-data";
   const std::string prefix = argc > 6 ? argv[6] : "g-";
   const int commits = argc > 7 ? static_cast<int>(std::strtol(argv[7], nullptr, 10)) : 3;
-  if (groups <= 0 || partitions <= 0 || commits <= 0) {
-    std::fprintf(stderr, "GROUPS, PARTITIONS and COMMITS must be positive\n");
+  const int topic_count = argc > 8 ? static_cast<int>(std::strtol(argv[8], nullptr, 10)) : 1;
+  if (groups <= 0 || partitions <= 0 || commits <= 0 || topic_count <= 0) {
+    std::fprintf(stderr, "GROUPS, PARTITIONS, COMMITS and TOPICS must be positive\n");
     return 2;
   }
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -50,26 +52,34 @@ int main(int argc, char** argv) {
   constexpr std::size_t batch_size = 20000;
   batch.reserve(batch_size);
   std::size_t written = 0;
+  std::vector<std::string> topics;
+  if (argc <= 8) {
+    topics.push_back(data_topic);
+  } else {
+    for (int t = 0; t < topic_count; ++t) topics.push_back(data_topic + "-" + std::to_string(t));
+  }
   char name[64];
   for (int c = 0; c < commits; ++c) {
     for (long g = 0; g < groups; ++g) {
       std::snprintf(name, sizeof name, "%s%06ld", prefix.c_str(), g);
-      for (int p = 0; p < partitions; ++p) {
-        wo::offset_commit rec;
-        rec.group = name;
-        rec.topic = data_topic;
-        rec.partition = p;
-        rec.offset = 10 * (c + 1);
-        rec.leader_epoch = 0;
-        rec.commit_timestamp = now - 60000LL * (commits - 1 - c);
-        rec.key_version = wo::key_offset_commit;
-        rec.value_version = 3;
-        auto e = wo::encode(rec);
-        batch.push_back(raw_record{bytes(e.key), bytes(*e.value)});
-        if (batch.size() == batch_size) {
-          producer.send(topic, 0, batch, std::chrono::seconds(120));
-          written += batch.size();
-          batch.clear();
+      for (const auto& data : topics) {
+        for (int p = 0; p < partitions; ++p) {
+          wo::offset_commit rec;
+          rec.group = name;
+          rec.topic = data;
+          rec.partition = p;
+          rec.offset = 10 * (c + 1);
+          rec.leader_epoch = 0;
+          rec.commit_timestamp = now - 60000LL * (commits - 1 - c);
+          rec.key_version = wo::key_offset_commit;
+          rec.value_version = 3;
+          auto e = wo::encode(rec);
+          batch.push_back(raw_record{bytes(e.key), bytes(*e.value)});
+          if (batch.size() == batch_size) {
+            producer.send(topic, 0, batch, std::chrono::seconds(120));
+            written += batch.size();
+            batch.clear();
+          }
         }
       }
     }
@@ -79,7 +89,7 @@ int main(int argc, char** argv) {
     written += batch.size();
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("gen_commits: %zu records (%ld groups x %d partitions x %d commits) in %.1f s (%.0f records/s)\n",
-              written, groups, partitions, commits, s, static_cast<double>(written) / s);
+  std::printf("gen_commits: %zu records (%ld groups x %d topics x %d partitions x %d commits) in %.1f s (%.0f records/s)\n",
+              written, groups, topic_count, partitions, commits, s, static_cast<double>(written) / s);
   return 0;
 }
