@@ -109,7 +109,8 @@ int ensure_topic(rd_kafka_t* rk, const std::string& topic) {
     for (size_t i = 0; i < n; ++i) {
       auto e = rd_kafka_topic_result_error(results[i]);
       if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-        std::fprintf(stderr, "demo: cannot create %s: %s\n", topic.c_str(), rd_kafka_topic_result_error_string(results[i]));
+        std::fprintf(stderr, "demo: cannot create %s: %s\n", topic.c_str(),
+                     rd_kafka_topic_result_error_string(results[i]));
     }
     rd_kafka_event_destroy(ev);
   }
@@ -160,7 +161,7 @@ plan plan_slow(double t) {
   if (t < 15) return {.says = "healthy (OK)"};
   if (t < 70)
     return {.partition0 = mode::slow, .others = mode::slow,
-            .says = "slows down to 1 msg/s per partition, still committing (producer: 10/s): lag grows, WARN from ~0:27"};
+            .says = "slows down to 1 msg/s per partition, still committing (producer: 10/s): lag grows, WARN in ~12 s"};
   return {.partition0 = mode::catch_up, .others = mode::catch_up,
           .says = "catches up at 40 msg/s per partition: lag falls, OK"};
 }
@@ -168,19 +169,22 @@ plan plan_stall(double t) {
   if (t < 20) return {.says = "healthy (OK)"};
   if (t < 75)
     return {.partition0 = mode::frozen,
-            .says = "partition 0 is stuck on one message and commits the same offset every 2 s: ERR (partition 0 STALL) from ~0:28"};
+            .says = "partition 0 is stuck on one message and commits the same offset every 2 s: "
+                    "ERR (partition 0 STALL) in ~8 s"};
   return {.partition0 = mode::catch_up, .says = "partition 0 gets unstuck and catches up: OK"};
 }
 plan plan_stop(double t) {
   if (t < 30) return {.says = "healthy (OK)"};
   if (t < 85)
-    return {.commits = false, .says = "the consumer hangs: still a member, no more commits: ERR (every partition STOP) from ~0:37"};
+    return {.commits = false,
+            .says = "the consumer hangs: still a member, no more commits: ERR (every partition STOP) in ~7 s"};
   return {.partition0 = mode::catch_up, .others = mode::catch_up, .says = "the consumer is back and catches up: OK"};
 }
 plan plan_rewind(double t) {
   if (t < 40) return {.says = "healthy, commits every 5 s (OK)"};
   return {.partition0 = mode::replay, .others = mode::replay, .rewind_by = 500,
-          .says = "offsets reset 500 messages back (a replay), catching up: ERR (every partition REWIND) until ~1:00, then OK"};
+          .says = "offsets reset 500 messages back (a replay), catching up: "
+                  "ERR (every partition REWIND) for ~20 s, then OK"};
 }
 
 std::string clock_text(double t) {
@@ -294,7 +298,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   const auto start = clock::now();
   for (auto& g : groups)
-    for (int p = 0; p < parts; ++p) g.pos[static_cast<std::size_t>(p)] = static_cast<double>(log_end[static_cast<std::size_t>(p)]);
+    for (std::size_t p = 0; p < g.pos.size(); ++p) g.pos[p] = static_cast<double>(log_end[p]);
 
   auto next_tick = clock::now();
   int last_cycle = -1;
@@ -348,7 +352,8 @@ int main(int argc, char** argv) {
         rd_kafka_topic_partition_list_add(offsets, topic.c_str(), p)->offset =
             static_cast<std::int64_t>(g.pos[static_cast<std::size_t>(p)]);
       if (auto e = rd_kafka_commit(g.rk, offsets, 0)) {
-        if (g.commits_failed++ == 0) say(elapsed, g.name + ": commit failed: " + rd_kafka_err2str(e) + " (more in the log)");
+        if (g.commits_failed++ == 0)
+          say(elapsed, g.name + ": commit failed: " + rd_kafka_err2str(e) + " (more in the log)");
         std::fprintf(g_log, "commit %s: %s\n", g.name.c_str(), rd_kafka_err2str(e));
       }
       rd_kafka_topic_partition_list_destroy(offsets);

@@ -67,7 +67,8 @@ seen_status read_status(const warren_process& w, const std::string& group) {
   auto v = parse_json(w.get("/v3/kafka/local/consumer/" + group + "/status").body);
   s.group_status = str(at(v, {"status", "status"}));
   s.totallag = num(at(v, {"status", "totallag"}));
-  if (auto tl = at(v, {"status", "warren", "max_time_lag_s"}); tl.is_number()) s.max_time_lag_s = tl.to_number<double>();
+  if (auto tl = at(v, {"status", "warren", "max_time_lag_s"}); tl.is_number())
+    s.max_time_lag_s = tl.to_number<double>();
   auto parts = at(v, {"status", "partitions"});
   if (parts.is_array())
     for (const auto& p : parts.as_array()) {
@@ -119,11 +120,13 @@ BOOST_AUTO_TEST_CASE(demo_workload_shows_every_status_on_its_schedule) {
        },
        ""},
       {"demo-stall", "OK again", 75, 76 + slack, [](const seen_status& s) { return s.group_status == "OK"; }, "STALL"},
-      {"demo-stop", "STOP", 30, 37 + slack, [](const seen_status& s) { return s.group_status == "ERR" && s.only("STOP", n); }, ""},
+      {"demo-stop", "STOP", 30, 37 + slack,
+       [](const seen_status& s) { return s.group_status == "ERR" && s.only("STOP", n); }, ""},
       {"demo-stop", "OK again", 85, 86 + slack, [](const seen_status& s) { return s.group_status == "OK"; }, "STOP"},
       {"demo-rewind", "REWIND", 40, 41 + slack,
        [](const seen_status& s) { return s.group_status == "ERR" && s.only("REWIND", n); }, ""},
-      {"demo-rewind", "OK again", 55, 61 + slack, [](const seen_status& s) { return s.group_status == "OK"; }, "REWIND"},
+      {"demo-rewind", "OK again", 55, 61 + slack, [](const seen_status& s) { return s.group_status == "OK"; },
+       "REWIND"},
   };
   // Partition statuses a group's scenario never produces (from the start of the schedule, with 3 s
   // for Warren to read the first commits).
@@ -157,12 +160,15 @@ BOOST_AUTO_TEST_CASE(demo_workload_shows_every_status_on_its_schedule) {
         for (const auto& [g, s] : now) {
           std::string text = s.group_status;
           for (const auto& [ps, count] : s.partitions) text += " " + std::to_string(count) + "×" + ps;
-          if (last[g] != text) BOOST_TEST_MESSAGE(t << " s " << g << ": " << text << " (totallag " << s.totallag << ", max time lag " << s.max_time_lag_s << " s)");
+          if (last[g] != text)
+            BOOST_TEST_MESSAGE(t << " s " << g << ": " << text << " (totallag " << s.totallag << ", max time lag "
+                                 << s.max_time_lag_s << " s)");
           last[g] = text;
           auto& peak = peak_time_lag.try_emplace(g, -1.0).first->second;
           peak = std::max(peak, s.max_time_lag_s);
           if (t < 3) continue;
-          if (g == "demo-steady" && s.group_status != "OK") surprises.push_back(std::to_string(t) + " s " + g + " " + text);
+          if (g == "demo-steady" && s.group_status != "OK")
+            surprises.push_back(std::to_string(t) + " s " + g + " " + text);
           for (const auto& [ps, _] : s.partitions)
             if (never.at(g).count(ps)) surprises.push_back(std::to_string(t) + " s " + g + " " + text);
         }
