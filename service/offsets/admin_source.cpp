@@ -1,6 +1,7 @@
 #include "service/offsets/admin_source.hpp"
 
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -183,8 +184,9 @@ struct admin_source::impl {
     const auto now = steady_now();
     auto at = next_list;
     if (auto e = schedule.next_event()) at = std::min(at, *e);
-    auto delay = std::clamp(at - now, ms{1}, ms{1000});
-    if (!describe_pending.empty()) delay = ms{1000};  // a describe slot frees only with a result
+    // Results (which free request slots, describe ones included) wake the wait; the timer covers
+    // the next due group, deadline or listing. At most 1 s, so a stop or a fault is seen promptly.
+    const auto delay = std::clamp(at - now, ms{1}, ms{1000});
     tick_fired = false;
     const auto gen = ++tick_generation;
     timer.expires_after(delay);
@@ -241,6 +243,8 @@ struct admin_source::impl {
       schedule.set_groups(listed, now);
     }
     stats.groups = schedule.groups();
+    std::sort(listed.begin(), listed.end());
+    listed.erase(std::unique(listed.begin(), listed.end()), listed.end());
     describe_pending.assign(listed.begin(), listed.end());
   }
 
