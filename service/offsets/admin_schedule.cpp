@@ -29,17 +29,28 @@ void admin_schedule::set_groups(const std::vector<std::string>& groups, ms now) 
       ++it;
       continue;
     }
-    if (it->second.ticket != 0) --in_flight_;
-    if (!it->second.tried) --untried_;
+    auto& e = it->second;
+    if (e.ticket != 0) {
+      --in_flight_;
+      deadlines_.erase({e.deadline, it->first});
+    } else {
+      idle_.erase({e.due, it->first});
+    }
+    if (!e.tried) --untried_;
     it = groups_.erase(it);
   }
   for (const auto& g : listed) {
     auto [it, fresh] = groups_.try_emplace(g);
     if (!fresh) continue;
-    it->second.due = now;  // first fetch at once; later ones at the group's phase
     it->second.phase = phase_of(g, options_.period);
+    make_idle(g, it->second, now);  // first fetch at once; later ones at the group's phase
     ++untried_;
   }
+}
+
+void admin_schedule::make_idle(const std::string& group, entry& e, ms due) {
+  e.due = due;
+  idle_.emplace(due, group);
 }
 
 // The first time after `now` (strictly) that is the group's phase modulo the period. A fetch
@@ -56,15 +67,16 @@ admin_schedule::ms admin_schedule::backoff(int failures) const {
   return std::min(d, options_.backoff_max);
 }
 
-void admin_schedule::fail(entry& e, ms now, ms retry_after) {
+void admin_schedule::fail(const std::string& group, entry& e, ms now, ms retry_after) {
   ++e.failures;
-  e.due = now + std::max(backoff(e.failures), retry_after);
+  make_idle(group, e, now + std::max(backoff(e.failures), retry_after));
 }
 
 std::vector<admin_schedule::request> admin_schedule::due(ms now) {
   // Requests past their deadline give their slot back first.
-  for (auto& [g, e] : groups_) {
-    if (e.ticket == 0 || now < e.deadline) continue;
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    auto node = deadlines_.extract(deadlines_.begin());
+    auto& e = groups_.at(node.value().second);
     e.ticket = 0;
     --in_flight_;
     ++stats_.timed_out;
@@ -72,29 +84,21 @@ std::vector<admin_schedule::request> admin_schedule::due(ms now) {
       e.tried = true;
       --untried_;
     }
-    fail(e, now, ms{0});
+    fail(node.value().second, e, now, ms{0});
   }
   std::vector<request> out;
-  const auto free = static_cast<std::size_t>(options_.max_in_flight) - std::min(in_flight_, static_cast<std::size_t>(options_.max_in_flight));
-  if (free == 0) return out;
-  std::vector<std::pair<ms, const std::string*>> ready;
-  for (const auto& [g, e] : groups_)
-    if (e.ticket == 0 && e.due <= now) ready.emplace_back(e.due, &g);
-  // Most overdue first; ties by name so the order is deterministic.
-  auto by_due = [](const auto& a, const auto& b) { return a.first != b.first ? a.first < b.first : *a.second < *b.second; };
-  if (ready.size() > free) {
-    std::partial_sort(ready.begin(), ready.begin() + static_cast<std::ptrdiff_t>(free), ready.end(), by_due);
-    ready.resize(free);
-  } else {
-    std::sort(ready.begin(), ready.end(), by_due);
-  }
-  for (const auto& [d, g] : ready) {
-    auto& e = groups_.at(*g);
+  // Most overdue first; ties by name (the set's order), so the order is deterministic.
+  while (in_flight_ < static_cast<std::size_t>(options_.max_in_flight) && !idle_.empty() &&
+         idle_.begin()->first <= now) {
+    auto node = idle_.extract(idle_.begin());
+    std::string& g = node.value().second;
+    auto& e = groups_.at(g);
     e.ticket = next_ticket_++;
     e.deadline = now + options_.request_timeout;
+    deadlines_.emplace(e.deadline, g);
     ++in_flight_;
     ++stats_.started;
-    out.push_back({*g, e.ticket});
+    out.push_back({std::move(g), e.ticket});
   }
   return out;
 }
@@ -106,6 +110,7 @@ bool admin_schedule::completed(const request& r, outcome o, ms now, ms retry_aft
     return false;
   }
   auto& e = it->second;
+  deadlines_.erase({e.deadline, r.group});
   e.ticket = 0;
   --in_flight_;
   if (!e.tried) {
@@ -115,32 +120,27 @@ bool admin_schedule::completed(const request& r, outcome o, ms now, ms retry_aft
   if (o == outcome::ok) {
     ++stats_.succeeded;
     e.failures = 0;
-    e.due = next_phase_after(e, now);
+    make_idle(r.group, e, next_phase_after(e, now));
   } else {
     ++stats_.failed;
     if (o == outcome::throttled) ++stats_.throttled;
-    fail(e, now, retry_after);
+    fail(r.group, e, now, retry_after);
   }
   return true;
 }
 
 std::optional<admin_schedule::ms> admin_schedule::next_event() const {
   std::optional<ms> best;
+  if (!deadlines_.empty()) best = deadlines_.begin()->first;
+  // With every slot taken, only a deadline can free one (completions wake the caller anyway).
   const bool full = in_flight_ >= static_cast<std::size_t>(options_.max_in_flight);
-  for (const auto& [g, e] : groups_) {
-    // With every slot taken, only a deadline can free one (completions wake the caller anyway).
-    if (e.ticket == 0 && full) continue;
-    ms t = e.ticket != 0 ? e.deadline : e.due;
-    if (!best || t < *best) best = t;
-  }
+  if (!full && !idle_.empty() && (!best || idle_.begin()->first < *best)) best = idle_.begin()->first;
   return best;
 }
 
 admin_schedule::ms admin_schedule::lag(ms now) const {
-  ms worst{0};
-  for (const auto& [g, e] : groups_)
-    if (e.ticket == 0 && e.due < now) worst = std::max(worst, now - e.due);
-  return worst;
+  if (idle_.empty() || idle_.begin()->first >= now) return ms{0};
+  return now - idle_.begin()->first;
 }
 
 bool admin_schedule::round_complete() const { return untried_ == 0; }
