@@ -6,6 +6,8 @@
 // of the security issue, which has no authorizer yet: not covered here.)
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "tests/integration/openapi_check.hpp"
@@ -14,6 +16,7 @@
 #include "tests/support/paths.hpp"
 #include "tests/support/poll_until.hpp"
 #include "tests/support/test_clients.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/warren_process.hpp"
 
 using namespace warren::test;
@@ -53,6 +56,23 @@ std::string summary(const boost::json::value& v) {
 bool has_group(const warren_process& w, const std::string& cluster, const std::string& group) {
   auto v = parse_json(w.get("/v3/kafka/" + cluster + "/consumer").body);
   return contains_string(at(v, {"consumers"}), group);
+}
+
+// Commits stored for the group's partition 0 of `topic` (the window's non-null entries).
+int stored_commits(const warren_process& w, const std::string& cluster, const std::string& group, const std::string& topic) {
+  auto detail = parse_json(w.get("/v3/kafka/" + cluster + "/consumer/" + group).body);
+  auto offsets = at(detail, {"topics", topic.c_str(), 0, "offsets"});
+  if (!offsets.is_array()) return -1;
+  int n = 0;
+  for (const auto& o : offsets.as_array()) n += o.is_object() ? 1 : 0;
+  return n;
+}
+
+std::int64_t metric_value(const warren_process& w, const std::string& series) {
+  auto body = w.get("/metrics").body;
+  auto pos = body.find("\n" + series + " ");
+  if (pos == std::string::npos) return -1;
+  return std::atoll(body.c_str() + pos + 1 + series.size() + 1);
 }
 
 }  // namespace
@@ -153,6 +173,57 @@ BOOST_AUTO_TEST_CASE(kip848_groups_are_listed_with_their_offsets) {
   BOOST_TEST_MESSAGE("KIP-848 group, topic reader: " << topic_view);
   BOOST_TEST_MESSAGE("KIP-848 group, admin source: " << admin_view);
   BOOST_TEST(running.terminate() == 143);
+}
+
+BOOST_AUTO_TEST_CASE(a_restarted_source_resumes_without_re_sending_unchanged_offsets) {
+  kafka_cluster kafka;
+  kafka.create_topic("orders", 1);
+  producer p(kafka.bootstrap());
+  p.produce("orders", 0, 10);
+  ::setenv("WARREN_FAULT_INJECTION", "1", 1);
+  std::unique_ptr<warren_process> started;
+  try {
+    started = std::make_unique<warren_process>(both_config(kafka.bootstrap()), 60s);
+  } catch (...) {
+    ::unsetenv("WARREN_FAULT_INJECTION");
+    throw;
+  }
+  ::unsetenv("WARREN_FAULT_INJECTION");
+  auto& w = *started;
+  consumer_member m(kafka.bootstrap(), {.group = "billing", .topics = {"orders"}});
+  BOOST_REQUIRE(m.wait_for_consumed(10, 60s));
+  BOOST_REQUIRE(poll_until([&] { return summary(lag(w, "admin", "billing")).find("orders/0 10 ") != std::string::npos; },
+                           60s, 250ms));
+  const std::string unchanged = "warren_admin_offsets_total{consumer=\"admin\",cluster=\"admin\",outcome=\"unchanged\"}";
+  // The consumer re-commits offset 10 every 500 ms; the admin source keeps one commit for it.
+  BOOST_REQUIRE(poll_until([&] { return metric_value(w, unchanged) >= 3; }, 30s, 250ms));
+  const int before = stored_commits(w, "admin", "billing", "orders");
+  BOOST_TEST(before >= 1);
+
+  auto r = http_call(w.port(), "POST", "/v3/admin/fault/admin_source/admin");
+  BOOST_TEST(r.status == 200u, r.body);
+  auto health_entry = [&] {
+    auto h = parse_json(w.get("/v3/health").body);
+    auto actors = at(h, {"actors"});
+    if (actors.is_array())
+      for (const auto& a : actors.as_array())
+        if (str(at(a, {"actor"})) == "admin_source" && str(at(a, {"cluster"})) == "admin") return a;
+    return boost::json::value(nullptr);
+  };
+  BOOST_TEST(poll_until([&] {
+    auto a = health_entry();
+    return num(at(a, {"restarts"})) == 1 && at(a, {"up"}).is_bool() && at(a, {"up"}).as_bool();
+  }, 30s, 100ms));
+  // After the restart the same offset is read again (unchanged grows) and is still not a new commit.
+  const auto after_restart = metric_value(w, unchanged);
+  BOOST_TEST(poll_until([&] { return metric_value(w, unchanged) >= after_restart + 3; }, 30s, 250ms));
+  BOOST_TEST(stored_commits(w, "admin", "billing", "orders") == before);
+  // New commits still arrive.
+  p.produce("orders", 0, 5);
+  BOOST_TEST(poll_until([&] { return summary(lag(w, "admin", "billing")).find("orders/0 15 ") != std::string::npos; },
+                        60s, 250ms),
+             summary(lag(w, "admin", "billing")));
+  BOOST_TEST(stored_commits(w, "admin", "billing", "orders") > before);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
