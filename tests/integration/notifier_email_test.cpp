@@ -3,6 +3,10 @@
 // and one close per module, with the Subject and body rendered from the templates (Warren's
 // shipped config/templates/email-*.tmpl, and a Burrow-style template of our own sent with
 // AUTH PLAIN). A module whose password the server refuses gets nothing through and counts it.
+// Second case: STARTTLS (the server demands it) verified against the test CA given as extra-ca,
+// or not verified with noverify; a wrong extra-ca fails every attempt and is counted; AUTH
+// CRAM-MD5 with auth-type "crammd5" (and a wrong password refused). Implicit TLS is chosen only by
+// port 465 in email_transport, which a test cannot take, so it is not covered here.
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <optional>
@@ -13,6 +17,7 @@
 #include "tests/support/poll_until.hpp"
 #include "tests/support/smtp_sink.hpp"
 #include "tests/support/test_clients.hpp"
+#include "tests/support/tls_pki.hpp"
 #include "tests/support/warren_process.hpp"
 
 using namespace warren::test;
@@ -136,6 +141,81 @@ BOOST_AUTO_TEST_CASE(ok_err_ok_mails_one_open_and_one_close_with_rendered_subjec
   BOOST_TEST(authed.count() == 2u);  // badauth's two messages never got through
   BOOST_TEST(!contains(w.output(), "s3cret-pw"), w.output());
   BOOST_TEST(!contains(w.output(), "wrong-pw"), w.output());
+}
+
+BOOST_AUTO_TEST_CASE(starttls_with_extra_ca_or_noverify_delivers_a_wrong_ca_fails_and_crammd5_logs_in) {
+  kafka_cluster kafka;
+  kafka.create_topic("orders", 1);
+  producer(kafka.bootstrap()).produce("orders", 0, 50);
+
+  const auto pki = make_test_pki();
+  smtp_sink tls(smtp_sink_options{.tls_cert = pki.server_cert, .tls_key = pki.server_key});
+  smtp_sink unverified(smtp_sink_options{.tls_cert = pki.server_cert, .tls_key = pki.server_key});
+  smtp_sink cram(smtp_sink_options{.auth = "alerts:cram-pw"});
+  const std::string shipped = source_dir() + "/config/templates/";
+  const auto open = shipped + "email-open.tmpl", close = shipped + "email-close.tmpl";
+  warren_process w(
+      fast_cluster_config("local", kafka.bootstrap()) +
+      email_module("starttls", tls.port(), open, close, "extra-ca = \"" + pki.ca_cert.string() + "\"\n") +
+      email_module("wrongca", tls.port(), open, close, "extra-ca = \"" + pki.other_ca_cert.string() + "\"\n") +
+      email_module("noverify", unverified.port(), open, close, "noverify = true\n") +
+      email_module("crammd5", cram.port(), open, close,
+                   "auth-type = \"crammd5\"\nusername = \"alerts\"\npassword = \"cram-pw\"\n") +
+      email_module("badcram", cram.port(), open, close,
+                   "auth-type = \"crammd5\"\nusername = \"alerts\"\npassword = \"not-the-pw\"\n"));
+
+  std::optional<consumer_member> member;
+  member.emplace(kafka.bootstrap(), consumer_member_options{.group = "billing", .topics = {"orders"}});
+  BOOST_REQUIRE(member->wait_for_assignment(60s));
+  BOOST_REQUIRE(poll_until([&] { return group_status(w, "billing") == "OK"; }, 60s, 200ms));
+  member.reset();
+  producer(kafka.bootstrap()).produce("orders", 0, 25);
+  BOOST_REQUIRE(poll_until([&] { return group_status(w, "billing") == "ERR"; }, 90s, 200ms));
+
+  BOOST_REQUIRE_MESSAGE(tls.wait_for(1, 30s), tls.output() + w.output());
+  BOOST_REQUIRE_MESSAGE(unverified.wait_for(1, 30s), unverified.output() + w.output());
+  BOOST_REQUIRE_MESSAGE(cram.wait_for(1, 30s), cram.output() + w.output());
+
+  auto t = tls.messages().at(0);
+  BOOST_TEST(t.tls);  // upgraded with STARTTLS (the sink refuses MAIL before it anyway)
+  BOOST_TEST(t.login == "");
+  BOOST_TEST(t.headers["subject"] == "[Warren] billing on local is ERR");
+  BOOST_TEST(contains(t.body, "Consumer group billing on cluster local is ERR since "), t.body);
+  auto u = unverified.messages().at(0);
+  BOOST_TEST(u.tls);  // a certificate no configured CA signed, accepted because of noverify
+  BOOST_TEST(u.headers["subject"] == "[Warren] billing on local is ERR");
+  auto c = cram.messages().at(0);
+  BOOST_TEST(c.login == "alerts");
+  BOOST_TEST(c.mechanism == "CRAM-MD5");
+  BOOST_TEST(!c.tls);
+  BOOST_TEST(c.headers["subject"] == "[Warren] billing on local is ERR");
+
+  // badcram: refused login, not retried. wrongca: the handshake fails certificate verification
+  // on every attempt (a TLS failure is retried like a connection error: 5 retries with backoff,
+  // 0.5-1 s, 1-2 s, ... 8-16 s), then it is given up and counted.
+  const auto failed_line = [](const std::string& n) { return "warren_notifier_failed_total{notifier=\"" + n + "\"} 1"; };
+  BOOST_REQUIRE_MESSAGE(poll_until(
+                            [&] {
+                              auto m = w.get("/metrics").body;
+                              return contains(m, failed_line("badcram")) && contains(m, failed_line("wrongca"));
+                            },
+                            45s, 200ms),
+                        w.get("/metrics").body + w.output());
+  const auto m = w.get("/metrics").body;
+  BOOST_TEST(contains(m, "warren_notifier_sent_total{notifier=\"starttls\"} 1"), m);
+  BOOST_TEST(contains(m, "warren_notifier_sent_total{notifier=\"noverify\"} 1"), m);
+  BOOST_TEST(contains(m, "warren_notifier_sent_total{notifier=\"crammd5\"} 1"), m);
+  BOOST_TEST(contains(m, "warren_notifier_sent_total{notifier=\"wrongca\"} 0"), m);
+  BOOST_TEST(contains(m, "warren_notifier_retries_total{notifier=\"wrongca\"} 5"), m);
+  BOOST_TEST(contains(m, "warren_notifier_sent_total{notifier=\"badcram\"} 0"), m);
+  BOOST_TEST(contains(m, "warren_notifier_retries_total{notifier=\"badcram\"} 0"), m);
+  BOOST_TEST(contains(w.output(), "notifier: wrongca (email): delivery to smtp://127.0.0.1:" + std::to_string(tls.port()) +
+                                      " failed: SSL certificate problem"),
+             w.output());
+  BOOST_TEST(tls.count() == 1u);   // nothing from wrongca, not even over plain text
+  BOOST_TEST(cram.count() == 1u);  // nothing from badcram
+  BOOST_TEST(!contains(w.output(), "cram-pw"), w.output());
+  BOOST_TEST(!contains(w.output(), "not-the-pw"), w.output());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

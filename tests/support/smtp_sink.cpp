@@ -26,13 +26,19 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-smtp_sink::smtp_sink(const std::string& auth, std::chrono::milliseconds deadline) {
+smtp_sink::smtp_sink(const std::string& auth, std::chrono::milliseconds deadline)
+    : smtp_sink(smtp_sink_options{.auth = auth}, deadline) {}
+
+smtp_sink::smtp_sink(const smtp_sink_options& options, std::chrono::milliseconds deadline) {
   std::filesystem::create_directory(dir_ / "mail");
   std::vector<std::string> argv{python(), source_dir() + "/tests/support/smtp_sink.py", "--dir",
                                 (dir_ / "mail").string(), "--port-file", (dir_ / "port").string()};
-  if (!auth.empty()) {
+  if (!options.auth.empty()) {
     argv.push_back("--auth");
-    argv.push_back(auth);
+    argv.push_back(options.auth);
+  }
+  if (!options.tls_cert.empty()) {
+    argv.insert(argv.end(), {"--starttls", options.tls_cert.string(), options.tls_key.string()});
   }
   child_ = std::make_unique<child_process>(argv, dir_ / "sink.log");
   bool up = poll_until([&] { return !read_text(dir_ / "port").empty() || !child_->running(); }, deadline, 20ms);
@@ -84,6 +90,8 @@ std::vector<smtp_sink::message> smtp_sink::messages() const {
     m.from = std::string(meta.at("from").as_string());
     for (const auto& t : meta.at("to").as_array()) m.to.emplace_back(t.as_string());
     m.login = std::string(meta.at("login").as_string());
+    m.mechanism = std::string(meta.at("mechanism").as_string());
+    m.tls = meta.at("tls").as_bool();
     out.push_back(std::move(m));
   }
   return out;
