@@ -263,21 +263,7 @@ struct app::impl {
       pollers.back()->start();
     }
     for (const auto& [name, c] : cfg.consumers) {
-      if (c.class_name == "kafka-admin") {  // issue 13: committed offsets from the Admin API
-        auto pool = pools.find(c.cluster);
-        if (pool == pools.end()) {
-          log_error("app", "consumer ", name, ": cluster ", c.cluster, " is not configured");
-          return false;
-        }
-        auto settings = kafka::settings_for(cfg, c.servers, c.client_profile);
-        settings.name = c.cluster;
-        admin_sources.push_back(std::make_unique<admin_source>(ex, sup, *pool->second, c, std::move(settings),
-                                                               to_store, clock::system()));
-        admin_sources.back()->on_state_change([this, n = c.cluster] { cluster_changes.publish(cluster_event{n}); });
-        admin_sources.back()->start();
-        continue;
-      }
-      if (c.class_name != "kafka") {
+      if (c.class_name != "kafka" && c.class_name != "kafka-admin") {
         log_warn("app", "consumer ", name, ": class-name ", c.class_name,
                  " (ZooKeeper-committed offsets) is not supported by Warren; skipped");
         continue;
@@ -289,10 +275,18 @@ struct app::impl {
       }
       auto settings = kafka::settings_for(cfg, c.servers, c.client_profile);
       settings.name = c.cluster;
-      readers.push_back(std::make_unique<offsets_reader>(ex, sup, *pool->second, c, std::move(settings), to_store,
-                                                         clock::system()));
-      readers.back()->on_state_change([this, n = c.cluster] { cluster_changes.publish(cluster_event{n}); });
-      readers.back()->start();
+      // Both offset sources (the offsets topic, or the Admin API: issue 13) start the same way.
+      auto start_source = [&](auto& sources, auto source) {
+        source->on_state_change([this, n = c.cluster] { cluster_changes.publish(cluster_event{n}); });
+        source->start();
+        sources.push_back(std::move(source));
+      };
+      if (c.class_name == "kafka-admin")
+        start_source(admin_sources, std::make_unique<admin_source>(ex, sup, *pool->second, c, std::move(settings),
+                                                                   to_store, clock::system()));
+      else
+        start_source(readers, std::make_unique<offsets_reader>(ex, sup, *pool->second, c, std::move(settings),
+                                                               to_store, clock::system()));
     }
     return true;
   }
