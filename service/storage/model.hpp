@@ -154,6 +154,18 @@ constexpr bool group_changed(commit_outcome o) {
   return o == commit_outcome::appended || o == commit_outcome::inserted || o == commit_outcome::merged;
 }
 
+namespace snapshot {
+struct image;
+struct partition_image;
+}  // namespace snapshot
+
+/// What cluster_state::import_snapshot restored (issue 14).
+struct snapshot_import {
+  std::size_t groups = 0;            ///< groups restored
+  std::size_t skipped_filtered = 0;  ///< refused by today's group allow/deny lists
+  std::size_t expired = 0;  ///< of `groups`, already expired at import time (expire() removes them)
+};
+
 /// The storage state of one cluster.
 class cluster_state {
  public:
@@ -229,6 +241,25 @@ class cluster_state {
   /// (Burrow's lazy-expiry check; the group is not removed here).
   bool view_group(std::string_view group, timestamp_ms now, group_view& out) const;
   std::optional<group_view> view_group(std::string_view group, timestamp_ms now) const;
+
+  // ---- snapshots (issue 14, storage/model_snapshot.cpp) ------------------------------------
+
+  /// Every stored group's name, bucketed by the offsets-topic partition its commits live in
+  /// (snapshot::offsets_partition_for, `count` ≥ 1); each bucket sorted. O(g log g) for g groups.
+  std::vector<std::vector<std::string>> groups_by_offsets_partition(std::int32_t count) const;
+  /// Appends the image of each named group that exists (windows, owners, client ids, last commit;
+  /// not broker data) to `out.groups`, in the order given (pass them sorted).
+  void export_groups(std::span<const std::string> names, snapshot::partition_image& out) const;
+  /// Restores the groups of a decoded snapshot (snapshot::decode validated it). Precondition: no
+  /// group is stored yet (start-up) and img.head.intervals == options().intervals; otherwise throws
+  /// std::logic_error. Rings are restored exactly (same samples, same lags, same last commit); a
+  /// group today's allow/deny lists refuse is not restored (Burrow rule 3). Expiry stays expire()'s
+  /// job (groups already expired at `now` are restored and counted; the next pass removes them).
+  snapshot_import import_snapshot(const snapshot::image& img, timestamp_ms now);
+  /// Drops every group whose commits live in offsets-topic partition `partition` of `count`
+  /// (scale-out: that partition was lost; restart: its snapshot part is unusable). Held entries are
+  /// kept (they are per topic and resolve or age out). Returns the removed groups, sorted.
+  std::vector<std::string> forget_offsets_partition(std::int32_t partition, std::int32_t count);
 
   // ---- statistics -----------------------------------------------------------------------------
 
