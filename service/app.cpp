@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <list>
 #include <map>
 
 #include "service/cluster/cluster_poller.hpp"
@@ -83,7 +84,8 @@ struct app::impl {
   group_evaluator evaluator;
   std::vector<std::unique_ptr<cluster_poller>> pollers;
   std::vector<std::unique_ptr<offsets_reader>> readers;
-  std::vector<std::unique_ptr<admin_source>> admin_sources;  // [consumer.X] class kafka-admin
+  std::vector<std::unique_ptr<admin_source>> admin_sources;  // [consumer.X] class kafka-admin, or a fallback
+  std::list<consumer_module> fallback_modules;  // issue 13: the modules fallback sources run with (stable addresses)
   request_counters http_counts;
   std::unique_ptr<http::api_v3> api;
   std::unique_ptr<ws::ws_hub> hub;  // ws: `/v3/stream`, created after the evaluator, stopped first
@@ -126,6 +128,8 @@ struct app::impl {
     for (const auto& r : readers) {
       if (r->cluster() != cluster || f.stale) continue;
       if (!r->up()) f.reason = "offsets reader " + r->name() + " restarting";
+      else if (!r->stats().unreadable.empty())  // issue 13, fallback = "none"
+        f.reason = "offsets reader " + r->name() + " cannot read its offsets topic: " + r->stats().unreadable;
       else if (!r->stats().connected) f.reason = "offsets reader " + r->name() + " cannot reach the brokers";
       else if (!r->stats().caught_up) f.reason = "offsets replay in progress";
       f.stale = !f.reason.empty();
@@ -161,8 +165,23 @@ struct app::impl {
         h.admin_schedule_lag_ms = std::max(h.admin_schedule_lag_ms, a->schedule_lag_ms());
         h.admin_source = true;
       }
+    for (const auto& s : offsets_sources())  // issue 13: the mode each consumer uses now
+      if (s.cluster == cluster) h.offsets_sources.push_back({s.consumer, s.admin ? "kafka-admin" : "offsets-topic", s.fallback, s.reason});
     h.freshness = freshness(cluster);
     return h;
+  }
+
+  /// Issue 13: every running offsets source, in configuration order, with the mode it is in.
+  std::vector<offsets_source_mode> offsets_sources() const {
+    std::vector<offsets_source_mode> out;
+    for (const auto& [name, c] : cfg.consumers) {
+      for (const auto& r : readers)
+        if (r->name() == name) out.push_back({name, r->cluster(), false, false, r->stats().unreadable});
+      for (const auto& a : admin_sources)
+        if (a->name() == name)
+          out.push_back({name, a->cluster(), true, !a->fallback_reason().empty(), a->fallback_reason()});
+    }
+    return out;
   }
 
   std::string metrics() const {
@@ -172,6 +191,7 @@ struct app::impl {
     for (const auto& r : readers) s.readers.push_back(r.get());
     for (const auto& p : pollers) s.pollers.push_back(p.get());
     for (const auto& a : admin_sources) s.admin_sources.push_back(a.get());  // kafka-admin
+    s.offsets_sources = offsets_sources();  // issue 13: mode per consumer
     s.http = &http_counts;
     if (hub) {  // ws
       s.ws_clients = hub->clients();
@@ -273,22 +293,62 @@ struct app::impl {
         log_error("app", "consumer ", name, ": cluster ", c.cluster, " is not configured");
         return false;
       }
-      auto settings = kafka::settings_for(cfg, c.servers, c.client_profile);
-      settings.name = c.cluster;
-      // Both offset sources (the offsets topic, or the Admin API: issue 13) start the same way.
-      auto start_source = [&](auto& sources, auto source) {
-        source->on_state_change([this, n = c.cluster] { cluster_changes.publish(cluster_event{n}); });
-        source->start();
-        sources.push_back(std::move(source));
-      };
-      if (c.class_name == "kafka-admin")
-        start_source(admin_sources, std::make_unique<admin_source>(ex, sup, *pool->second, c, std::move(settings),
-                                                                   to_store, clock::system()));
-      else
-        start_source(readers, std::make_unique<offsets_reader>(ex, sup, *pool->second, c, std::move(settings),
-                                                               to_store, clock::system()));
+      if (c.class_name == "kafka-admin") {
+        start_source(admin_sources, std::make_unique<admin_source>(ex, sup, *pool->second, c, client_settings(c),
+                                                                   store_sink(), clock::system()));
+        continue;
+      }
+      auto reader = std::make_unique<offsets_reader>(ex, sup, *pool->second, c, client_settings(c), store_sink(),
+                                                     clock::system());
+      if (c.fallback == "kafka-admin")  // issue 13: a refused offsets topic switches to the Admin API
+        reader->on_unreadable([this, r = reader.get()](const std::string& reason) {
+          asio::co_spawn(ioc, fall_back(r, reason), [n = r->name()](std::exception_ptr e) {
+            if (e) log_error("app", "consumer ", n, ": switching to the Admin API failed");
+          });
+        });
+      start_source(readers, std::move(reader));
     }
     return true;
+  }
+
+  kafka::client_settings client_settings(const consumer_module& c) const {
+    auto settings = kafka::settings_for(cfg, c.servers, c.client_profile);
+    settings.name = c.cluster;  // librdkafka's log lines carry the cluster
+    return settings;
+  }
+  std::function<task<void>(store_cmd::batch)> store_sink() {
+    return [this](store_cmd::batch b) -> task<void> { co_await store.send(std::move(b)); };
+  }
+  // Both offset sources (the offsets topic, or the Admin API: issue 13) start the same way.
+  template <class source>
+  void start_source(std::vector<std::unique_ptr<source>>& sources, std::unique_ptr<source> s) {
+    s->on_state_change([this, n = s->cluster()] { cluster_changes.publish(cluster_event{n}); });
+    s->start();
+    sources.push_back(std::move(s));
+  }
+
+  // Issue 13, fallback = "kafka-admin": the reader found its offsets topic unreadable and parked.
+  // It is stopped and replaced by an Admin API source for the same consumer (same cluster,
+  // client settings, group filters), which logs the one line saying so.
+  task<void> fall_back(const offsets_reader* which, std::string reason) {
+    auto it = std::find_if(readers.begin(), readers.end(), [&](const auto& r) { return r.get() == which; });
+    if (it == readers.end() || stopping) co_return;
+    std::unique_ptr<offsets_reader> old = std::move(*it);
+    readers.erase(it);
+    co_await old->stop();
+    if (stopping) co_return;
+    consumer_module m = cfg.consumers.at(old->name());
+    old.reset();
+    // The kafka-admin defaults (config load sets them for fallback = "kafka-admin"; a config made
+    // in code may not have).
+    if (m.admin_offset_refresh.count() == 0) m.admin_offset_refresh = cfg.clusters.at(m.cluster).offset_refresh;
+    if (m.admin_group_refresh.count() == 0) m.admin_group_refresh = m.admin_offset_refresh;
+    const auto& module = fallback_modules.emplace_back(std::move(m));
+    auto source = std::make_unique<admin_source>(ioc.get_executor(), sup, *pools.at(module.cluster), module,
+                                                 client_settings(module), store_sink(), clock::system());
+    source->fallback_from(std::move(reason));
+    start_source(admin_sources, std::move(source));
+    cluster_changes.publish(cluster_event{module.cluster});
   }
 
   // Reverse order: hub, readers, pollers, HTTP, evaluator, store. librdkafka handles close on the pools.

@@ -201,6 +201,12 @@ struct consumer_module {
   std::chrono::seconds admin_request_timeout{30};
   /// kafka-admin only: cap of the per-group backoff after errors or throttling. At least 1.
   std::chrono::seconds admin_max_backoff{60};
+  /// kafka only (Warren key `fallback`, issue 13): what to do when the offsets topic cannot be read
+  /// (TOPIC_AUTHORIZATION_FAILED, or __consumer_offsets absent while the cluster lists groups):
+  /// "kafka-admin" (the default) switches this consumer to the Admin API source, with the
+  /// kafka-admin defaults above (offsets and groups every cluster offset-refresh); "none" keeps
+  /// retrying the topic and reports the cluster stale.
+  std::string fallback = "kafka-admin";
 };
 
 /// [storage.NAME]: the offset store. Exactly one; absent = one named "default" with these values.

@@ -822,6 +822,8 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
       r.read_seconds("max-backoff", m.admin_max_backoff, 1);
       if (m.admin_offset_refresh.count() == 0) m.admin_offset_refresh = cluster ? cluster->offset_refresh : std::chrono::seconds(10);
       if (m.admin_group_refresh.count() == 0) m.admin_group_refresh = m.admin_offset_refresh;
+      r.not_for_class(m.class_name, {"fallback"});  // issue 13: kafka only
+      m.fallback = "none";
     } else {
       r.not_for_class(m.class_name, {"offset-refresh", "group-refresh", "max-in-flight", "request-timeout", "max-backoff"});
     }
@@ -835,9 +837,19 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
       if (m.offsets_topic.empty()) r.error("offsets-topic", "must not be empty");
       if (m.backfill_earliest && !m.start_latest)
         r.error("backfill-earliest", "requires start-latest = true (without it the whole topic is read anyway)");
+      // Warren (issue 13): the Admin API source this consumer switches to when the topic is refused.
+      if (r.read("fallback", m.fallback) && m.fallback != "kafka-admin" && m.fallback != "none")
+        r.error("fallback", "must be \"kafka-admin\" (switch to the Admin API when the offsets topic cannot be read) "
+                            "or \"none\", got " + in_quotes(m.fallback));
+      if (m.fallback == "kafka-admin") {  // the fallback runs with the kafka-admin defaults
+        m.admin_offset_refresh = cluster ? cluster->offset_refresh : std::chrono::seconds(10);
+        m.admin_group_refresh = m.admin_offset_refresh;
+      }
     } else if (m.class_name == "kafka_zk") {
       r.not_for_class(m.class_name,
                       {"client-profile", "offsets-topic", "start-latest", "backfill-earliest", "self-report"});
+      r.not_for_class(m.class_name, {"fallback"});  // issue 13: kafka only
+      m.fallback = "none";
       m.offsets_topic.clear();
       if (!r.has("servers")) r.missing("servers");
     }

@@ -241,6 +241,13 @@ struct api_v3::impl {
                   {"replay_percent", replay_percent(h)},
                   {"freshness", freshness_json(h.freshness)}};
       if (h.admin_source) cl[name].as_object()["admin_schedule_lag_ms"] = h.admin_schedule_lag_ms;  // issue 13
+      if (!h.offsets_sources.empty()) {  // issue 13: the mode each consumer uses now
+        json::array sources;
+        for (const auto& s : h.offsets_sources)
+          sources.push_back(
+              json::object{{"consumer", s.consumer}, {"mode", s.mode}, {"fallback", s.fallback}, {"reason", s.reason}});
+        cl[name].as_object()["offsets_sources"] = std::move(sources);
+      }
     }
     o["clusters"] = std::move(cl);
     json::array ac;

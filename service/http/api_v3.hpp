@@ -32,6 +32,14 @@ struct cluster_health {
   cluster_freshness freshness;       ///< rendered as `warren` on status answers while stale
   bool admin_source = false;               ///< issue 13: a kafka-admin consumer polls this cluster
   std::int64_t admin_schedule_lag_ms = 0;  ///< how far its offset fetches are behind schedule
+  /// Issue 13: per [consumer.X] of the cluster, the committed-offsets source it uses now.
+  struct offsets_source {
+    std::string consumer;
+    std::string mode;       ///< "offsets-topic" or "kafka-admin"
+    bool fallback = false;  ///< kafka-admin chosen automatically: the offsets topic could not be read
+    std::string reason;     ///< why the topic could not be read; empty when it can
+  };
+  std::vector<offsets_source> offsets_sources;
 };
 
 /// What the handlers read. Pointers to actors may be null while a component is not configured.

@@ -59,6 +59,7 @@ std::size_t assign_consumer::poll_batch(std::size_t max, std::vector<fetched>& r
       e.code = m->err;
       e.message = rd_kafka_message_errstr(m);
       e.all_brokers_down = m->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
+      e.topic_authorization_failed = m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
       events.push_back(std::move(e));
       continue;
     }

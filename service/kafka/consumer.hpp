@@ -29,6 +29,7 @@ struct consumer_event {
   int code = 0;  ///< rd_kafka_resp_err_t
   std::string message;
   bool all_brokers_down = false;
+  bool topic_authorization_failed = false;  ///< TOPIC_AUTHORIZATION_FAILED: this client may not read the topic
 };
 
 class assign_consumer {

@@ -20,8 +20,10 @@ metadata_result fetch_metadata(rd_kafka_s* rk, const std::string& topic, int tim
   }
   for (int i = 0; i < md->topic_cnt; ++i) {
     const auto& t = md->topics[i];
-    if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) continue;
-    if (t.err && t.partition_cnt == 0) continue;
+    if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || (t.err && t.partition_cnt == 0)) {
+      out.topic_errors.emplace(t.topic, rd_kafka_err2name(t.err));
+      continue;
+    }
     topic_info info;
     info.partition_count = t.partition_cnt;
     for (int p = 0; p < t.partition_cnt; ++p)

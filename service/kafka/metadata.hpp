@@ -19,6 +19,9 @@ struct metadata_result {
   bool ok = false;
   std::string error;                         ///< when !ok
   std::map<std::string, topic_info> topics;  ///< every topic, internal ones included
+  /// Topics left out of `topics` because the broker answered them with an error: topic ->
+  /// librdkafka's error name (UNKNOWN_TOPIC_OR_PART, TOPIC_AUTHORIZATION_FAILED, ...).
+  std::map<std::string, std::string> topic_errors;
 };
 
 /// Metadata of every topic (or only `topic` when non-empty).

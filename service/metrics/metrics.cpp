@@ -354,6 +354,18 @@ std::string render_metrics(const metrics_sources& s) {
       w.sample("warren_offsets_replay_progress", {{"consumer", r->name()}, {"cluster", r->cluster()}}, f);
     }
   }
+  if (!s.offsets_sources.empty()) {  // issue 13: which source each consumer uses, and fallbacks
+    w.header("warren_offsets_source",
+             "1 for the committed-offsets source a consumer uses now: mode offsets-topic or kafka-admin (the Admin API)");
+    for (const auto& m : s.offsets_sources)
+      for (const char* mode : {"offsets-topic", "kafka-admin"})
+        w.sample("warren_offsets_source", {{"consumer", m.consumer}, {"cluster", m.cluster}, {"mode", mode}},
+                 (std::string_view(mode) == "kafka-admin") == m.admin ? 1 : 0);
+    w.header("warren_offsets_fallback",
+             "1 when a class kafka consumer switched to the Admin API because its offsets topic could not be read");
+    for (const auto& m : s.offsets_sources)
+      w.sample("warren_offsets_fallback", {{"consumer", m.consumer}, {"cluster", m.cluster}}, m.fallback ? 1 : 0);
+  }
   if (!s.admin_sources.empty()) {  // issue 13: committed offsets from the Admin API
     w.header("warren_admin_schedule_lag_seconds", "How far the kafka-admin offset fetches are behind their schedule");
     for (const auto* a : s.admin_sources)

@@ -35,12 +35,21 @@ struct notifier_series {
   double latency_sum = 0;
 };
 
+/// Issue 13: the committed-offsets source one [consumer.X] uses now.
+struct offsets_source_mode {
+  std::string consumer, cluster;
+  bool admin = false;     ///< the Admin API (class kafka-admin, or the fallback); else the offsets topic
+  bool fallback = false;  ///< the Admin API was chosen because the offsets topic could not be read
+  std::string reason;     ///< why the topic could not be read (fallback, or fallback = "none"); empty if it can
+};
+
 struct metrics_sources {
   const group_evaluator* evaluator = nullptr;
   const offset_store* store = nullptr;
   std::vector<const offsets_reader*> readers;
   std::vector<const cluster_poller*> pollers;
   std::vector<const admin_source*> admin_sources;  ///< issue 13: [consumer.X] class kafka-admin
+  std::vector<offsets_source_mode> offsets_sources;  ///< issue 13: every consumer's mode
   const request_counters* http = nullptr;
   std::uint64_t ws_clients = 0;
   std::uint64_t ws_slow_closes = 0;         ///< stream clients closed for a full outbox (1013)

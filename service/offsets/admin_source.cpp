@@ -83,6 +83,7 @@ struct admin_source::impl {
   bool tick_fired = false;
   std::uint64_t tick_generation = 0;
   bool mode_logged = false;
+  std::string fallback_reason;  // non-empty: replaces a class kafka reader that could not read its topic
   std::function<void()> state_changed;
   actor self;  // last: its loop captures this
 
@@ -127,11 +128,17 @@ struct admin_source::impl {
     if (started_at.count() == 0) started_at = next_list;
     if (!mode_logged) {
       mode_logged = true;
-      log_info("offsets", module.name, ": committed offsets of cluster ", module.cluster,
-               " from the Admin API (class kafka-admin: ListConsumerGroups, DescribeConsumerGroups, "
-               "ListConsumerGroupOffsets; offsets every ",
-               module.admin_offset_refresh.count(), "s, groups every ", module.admin_group_refresh.count(),
-               "s, ", module.admin_max_in_flight, " requests in flight); rules see poll-time commits");
+      const auto plan = "ListConsumerGroups, DescribeConsumerGroups, ListConsumerGroupOffsets; offsets every " +
+                        std::to_string(module.admin_offset_refresh.count()) + "s, groups every " +
+                        std::to_string(module.admin_group_refresh.count()) + "s, " +
+                        std::to_string(module.admin_max_in_flight) + " requests in flight";
+      if (fallback_reason.empty())
+        log_info("offsets", module.name, ": committed offsets of cluster ", module.cluster,
+                 " from the Admin API (class kafka-admin: ", plan, "); rules see poll-time commits");
+      else  // issue 13: the one line that says a class kafka consumer fell back, and why
+        log_warn("offsets", "consumer ", module.name, " of cluster ", module.cluster, ": cannot read ",
+                 module.offsets_topic, " (", fallback_reason, "); mode now kafka-admin (fallback = \"kafka-admin\"): "
+                 "committed offsets from the Admin API (", plan, "); rules see poll-time commits");
     }
     while (!self.stopping()) {
       self.checkpoint();
@@ -344,6 +351,8 @@ admin_source::admin_source(asio::any_io_executor ex, supervisor& sup, blocking_p
 admin_source::~admin_source() = default;
 
 void admin_source::on_state_change(std::function<void()> f) { impl_->state_changed = std::move(f); }
+void admin_source::fallback_from(std::string reason) { impl_->fallback_reason = std::move(reason); }
+const std::string& admin_source::fallback_reason() const { return impl_->fallback_reason; }
 void admin_source::start() { impl_->self.start(); }
 task<void> admin_source::stop() {
   co_await impl_->self.stop();

@@ -63,6 +63,12 @@ class admin_source {
 
   /// Called (io thread) when caught_up or connected changes.
   void on_state_change(std::function<void()> f);
+  /// Before start(): this source replaces a class kafka consumer whose offsets topic could not be
+  /// read (fallback = "kafka-admin"), for `reason`. Its one start-up line then says so: the
+  /// consumer, the cluster, the reason and the mode now in use.
+  void fallback_from(std::string reason);
+  /// The reason given to fallback_from(); empty for a configured kafka-admin consumer.
+  const std::string& fallback_reason() const;
   void start();
   /// Stops and closes the client (off the io thread); completes when closed.
   task<void> stop();

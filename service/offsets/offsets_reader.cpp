@@ -60,6 +60,7 @@ struct offsets_reader::impl {
   bool assigned_once = false;
   std::chrono::steady_clock::time_point last_progress_log{};
   std::function<void()> state_changed;
+  std::function<void(const std::string&)> unreadable_hook;  // issue 13: fallback to the Admin API
   const std::string self_group;
   actor self;  // last: its loop captures this
 
@@ -95,6 +96,29 @@ struct offsets_reader::impl {
     co_await timer.async_wait(use_nothrow);
   }
 
+  // Issue 13: the offsets topic cannot be read. Returns true when the reader must park (the app
+  // was told and switches this consumer to the Admin API); otherwise the reason is logged once
+  // and shown as the cluster's staleness, and reading is retried.
+  bool topic_unreadable(const std::string& reason) {
+    const bool first = stats.unreadable.empty();
+    if (first) stats.unreadable = reason;
+    if (unreadable_hook) {
+      if (first) unreadable_hook(reason);
+      return true;
+    }
+    if (!first) return false;
+    log_warn("offsets", "consumer ", module.name, " of cluster ", module.cluster, ": cannot read ",
+             module.offsets_topic, " (", reason, "); fallback = \"none\": retrying (fallback = \"kafka-admin\" or "
+             "class-name = \"kafka-admin\" reads the committed offsets through the Admin API)");
+    if (state_changed) state_changed();
+    return false;
+  }
+
+  // Idles until stop() once the app took over (the loop returns only when stopping).
+  task<void> park() {
+    while (!self.stopping()) co_await wait_for(std::chrono::hours(1));
+  }
+
   /// Closes a client left by a failed run (off the io thread: close blocks).
   task<void> discard_client() {
     waker.reset();  // disable the io event before the client goes away
@@ -123,9 +147,27 @@ struct offsets_reader::impl {
         for (std::int32_t p = 0; p < md.topics.at(topic).partition_count; ++p) partitions.push_back(p);
         break;
       }
+      // Issue 13: refused (no DESCRIBE on the topic), or __consumer_offsets absent (hidden, as on
+      // managed clusters) while the cluster lists groups, on the second look: the groups' commits
+      // are somewhere this client cannot read.
+      std::string refused;
+      if (auto e = md.topic_errors.find(topic); md.ok && e != md.topic_errors.end() && e->second == "TOPIC_AUTHORIZATION_FAILED")
+        refused = "TOPIC_AUTHORIZATION_FAILED: no DESCRIBE on the topic";
+      else if (md.ok && reported && topic == "__consumer_offsets") {
+        std::function<kafka::groups_result()> groups = [rk] { return kafka::list_groups(rk, retry_timeout_ms); };
+        auto listed = co_await pool.offload(std::move(groups));
+        if (listed.ok && !listed.groups.empty())
+          refused = "the topic does not exist (or is hidden) but the cluster lists " +
+                    std::to_string(listed.groups.size()) + " consumer groups";
+      }
+      if (!refused.empty() && topic_unreadable(refused)) {
+        co_await park();
+        co_return;
+      }
       if (!reported) {
-        log_warn("offsets", module.name, ": offsets topic ", topic, " not available yet (",
-                 md.ok ? "no such topic" : md.error, "); retrying");
+        if (refused.empty())
+          log_warn("offsets", module.name, ": offsets topic ", topic, " not available yet (",
+                   md.ok ? "no such topic" : md.error, "); retrying");
         reported = true;
       }
       co_await wait_for(std::chrono::seconds(2));
@@ -174,7 +216,19 @@ struct offsets_reader::impl {
     waker = std::make_unique<kafka::queue_waker>(ex, consumer->wake_queue());
 
     while (!self.stopping()) {
+      const auto records_before = stats.records;
       co_await drain();
+      if (!stats.unreadable.empty()) {  // issue 13: the fetch was refused
+        if (unreadable_hook) {
+          co_await park();
+          co_return;
+        }
+        if (stats.records > records_before) {
+          log_info("offsets", "consumer ", module.name, ": ", topic, " can be read again");
+          stats.unreadable.clear();
+          if (state_changed) state_changed();
+        }
+      }
       update_progress();
       if (self.stopping()) break;
       self.checkpoint();
@@ -235,6 +289,10 @@ struct offsets_reader::impl {
     if (e.all_brokers_down) {
       if (stats.connected) log_warn("offsets", module.name, ": all brokers are down: ", e.message);
       set_connected(false);
+      return;
+    }
+    if (e.topic_authorization_failed) {  // issue 13: no READ on the offsets topic
+      topic_unreadable("TOPIC_AUTHORIZATION_FAILED: no READ on the topic (" + e.message + ")");
       return;
     }
     log_debug("offsets", module.name, ": consumer event: ", e.message);
@@ -335,6 +393,7 @@ offsets_reader::offsets_reader(asio::any_io_executor ex, supervisor& sup, blocki
 offsets_reader::~offsets_reader() = default;
 
 void offsets_reader::on_state_change(std::function<void()> f) { impl_->state_changed = std::move(f); }
+void offsets_reader::on_unreadable(std::function<void(const std::string&)> f) { impl_->unreadable_hook = std::move(f); }
 void offsets_reader::start() { impl_->self.start(); }
 
 task<void> offsets_reader::stop() {

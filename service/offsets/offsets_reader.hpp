@@ -38,6 +38,9 @@ struct reader_stats {
   bool caught_up = false;                 ///< read up to the start-time end offsets
   bool connected = true;                  ///< false while librdkafka reports all brokers down
   std::int64_t last_record_ms = 0;        ///< wall time of the last record read
+  /// Issue 13: why the offsets topic cannot be read (TOPIC_AUTHORIZATION_FAILED, or absent while
+  /// the cluster lists groups); empty while it can. Cleared when records arrive again.
+  std::string unreadable;
 };
 
 class offsets_reader {
@@ -48,6 +51,11 @@ class offsets_reader {
                  kafka::client_settings settings, sink to_store, const clock& clk);
   /// Called (io thread) when caught_up or connected changes; the app publishes a cluster event.
   void on_state_change(std::function<void()> f);
+  /// Issue 13: called (io thread) once when the offsets topic proves unreadable, with the reason;
+  /// the reader then stops reading and idles until stop() (the app switches the consumer to the
+  /// Admin API source). Without it (fallback = "none") the reader logs the reason once, reports
+  /// it in stats().unreadable and keeps retrying.
+  void on_unreadable(std::function<void(const std::string& reason)> f);
   ~offsets_reader();
   offsets_reader(const offsets_reader&) = delete;
   offsets_reader& operator=(const offsets_reader&) = delete;

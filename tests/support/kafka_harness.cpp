@@ -448,6 +448,9 @@ void kafka_cluster::write_security_files() const {
       << prefix << "oauthbearer.sasl.server.callback.handler.class="
       << "org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler\n";
   }
+  if (sec.authorizer)  // the plaintext and controller listeners (ANONYMOUS) keep every right
+    p << "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\n"
+      << "super.users=User:ANONYMOUS\nallow.everyone.if.no.acl.found=false\n";
   std::ofstream(broker_dir_ / "extra.properties") << p.str();
   std::ofstream(broker_dir_ / "scram") << scram.str();
 }
@@ -590,6 +593,60 @@ std::vector<std::string> kafka_cluster::topics(std::chrono::milliseconds deadlin
     if (md->topics[t].err == RD_KAFKA_RESP_ERR_NO_ERROR) names.emplace_back(md->topics[t].topic);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+void kafka_cluster::create_acls(const std::vector<kafka_acl>& acls, std::chrono::milliseconds deadline) {
+  if (!options_.security || !options_.security->authorizer)
+    throw std::logic_error("kafka_cluster::create_acls: the broker has no authorizer (kafka_security::authorizer)");
+  static const std::map<std::string, rd_kafka_AclOperation_t> operations{
+      {"ALL", RD_KAFKA_ACL_OPERATION_ALL},
+      {"READ", RD_KAFKA_ACL_OPERATION_READ},
+      {"WRITE", RD_KAFKA_ACL_OPERATION_WRITE},
+      {"CREATE", RD_KAFKA_ACL_OPERATION_CREATE},
+      {"DELETE", RD_KAFKA_ACL_OPERATION_DELETE},
+      {"ALTER", RD_KAFKA_ACL_OPERATION_ALTER},
+      {"DESCRIBE", RD_KAFKA_ACL_OPERATION_DESCRIBE},
+      {"CLUSTER_ACTION", RD_KAFKA_ACL_OPERATION_CLUSTER_ACTION},
+      {"DESCRIBE_CONFIGS", RD_KAFKA_ACL_OPERATION_DESCRIBE_CONFIGS},
+      {"ALTER_CONFIGS", RD_KAFKA_ACL_OPERATION_ALTER_CONFIGS},
+      {"IDEMPOTENT_WRITE", RD_KAFKA_ACL_OPERATION_IDEMPOTENT_WRITE}};
+  static const std::map<std::string, rd_kafka_ResourceType_t> resources{
+      {"topic", RD_KAFKA_RESOURCE_TOPIC}, {"group", RD_KAFKA_RESOURCE_GROUP}, {"cluster", RD_KAFKA_RESOURCE_BROKER}};
+  std::vector<rd_kafka_AclBinding_t*> bindings;
+  struct guard_t {
+    std::vector<rd_kafka_AclBinding_t*>& b;
+    ~guard_t() {
+      for (auto* x : b) rd_kafka_AclBinding_destroy(x);
+    }
+  } guard{bindings};
+  for (const auto& a : acls) {
+    auto op = operations.find(a.operation);
+    auto res = resources.find(a.resource);
+    if (op == operations.end() || res == resources.end())
+      throw std::invalid_argument("kafka_cluster::create_acls: unknown operation " + a.operation + " or resource " +
+                                  a.resource);
+    char err[512];
+    rd_kafka_AclBinding_t* b = rd_kafka_AclBinding_new(
+        res->second, a.name.c_str(), a.prefixed ? RD_KAFKA_RESOURCE_PATTERN_PREFIXED : RD_KAFKA_RESOURCE_PATTERN_LITERAL,
+        a.principal.c_str(), "*", op->second,
+        a.allow ? RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW : RD_KAFKA_ACL_PERMISSION_TYPE_DENY, err, sizeof err);
+    if (b == nullptr) throw std::invalid_argument(std::string("kafka_cluster::create_acls: ") + err);
+    bindings.push_back(b);
+  }
+  auto rk = make_client(bootstrap_);
+  event_ptr ev;
+  try {
+    ev = admin_call(rk.get(), RD_KAFKA_ADMIN_OP_CREATEACLS, deadline, [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_CreateAcls(rk.get(), bindings.data(), bindings.size(), o, q);
+    });
+  } catch (const std::exception& e) {
+    fail(std::string("create_acls: ") + e.what());
+  }
+  size_t n = 0;
+  const rd_kafka_acl_result_t** results = rd_kafka_CreateAcls_result_acls(rd_kafka_event_CreateAcls_result(ev.get()), &n);
+  for (size_t i = 0; i < n; ++i)
+    if (const rd_kafka_error_t* e = rd_kafka_acl_result_error(results[i]))
+      fail(std::string("create_acls: entry ") + std::to_string(i) + " refused: " + rd_kafka_error_string(e));
 }
 
 bool kafka_cluster::has_topic(const std::string& name) const {

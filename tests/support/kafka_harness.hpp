@@ -91,6 +91,21 @@ struct kafka_security {
   std::filesystem::path broker_cert, broker_key;
   std::filesystem::path expired_broker_cert, expired_broker_key;  // optional: the expired_ssl listener
   std::vector<sasl_user> users;
+  // Kafka ACLs (StandardAuthorizer). User:ANONYMOUS, i.e. every client of the plaintext listener
+  // (the harness, the test clients, Kafka's Java tools) and of the controller listener (controller
+  // and inter-broker traffic), is a super user; the SASL users may do only what
+  // kafka_cluster::create_acls allows them (nothing without an ACL).
+  bool authorizer = false;
+};
+
+// One ACL entry for kafka_cluster::create_acls, from any host.
+struct kafka_acl {
+  std::string principal;          // "User:NAME" (a SASL user's name)
+  std::string resource;           // "topic", "group" or "cluster" (name "kafka-cluster")
+  std::string name;               // the resource's name; "*" = every resource of that type
+  std::string operation;          // READ, WRITE, DESCRIBE, DESCRIBE_CONFIGS, ALTER, DELETE, ALL, ...
+  bool allow = true;              // false: a DENY entry, which wins over any allow
+  bool prefixed = false;          // `name` is a prefix (PREFIXED pattern), not a LITERAL name
 };
 
 struct kafka_cluster_options {
@@ -134,6 +149,11 @@ class kafka_cluster {
   // Topic names from a metadata request (internal topics included); throws if the broker does not answer.
   std::vector<std::string> topics(std::chrono::milliseconds deadline = 10s) const;
   bool has_topic(const std::string& name) const;
+  // Creates ACL entries (Admin CreateAcls, as the plaintext super user). Needs
+  // kafka_security::authorizer; throws with the broker's reason when one is refused. The
+  // broker applies them once its metadata has caught up (milliseconds on a single node): tests
+  // wait for the behaviour they expect.
+  void create_acls(const std::vector<kafka_acl>& acls, std::chrono::milliseconds deadline = 30s);
 
   // Runs one of Kafka's Java tools (kafka.sh tool MAIN_CLASS ARGS...) to completion. Args are
   // passed as given: include --bootstrap-server bootstrap() where the tool needs it.

@@ -1,5 +1,5 @@
 // [consumer.X] class-name = "kafka-admin" (issue 13): its keys, defaults, and the keys refused on
-// it and on the other consumer classes.
+// it and on the other consumer classes; the class kafka key `fallback` that switches to it.
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -92,6 +92,38 @@ BOOST_AUTO_TEST_CASE(kafka_admin_keys_are_refused_on_the_other_classes) {
 BOOST_AUTO_TEST_CASE(unknown_class_lists_kafka_admin) {
   auto reason = error_for(cluster + "[consumer.m]\nclass-name = \"kafka-rest\"\ncluster = \"c\"\n", "consumer.m.class-name");
   BOOST_TEST(reason.find("kafka-admin") != std::string::npos, reason);
+}
+
+BOOST_AUTO_TEST_CASE(kafka_falls_back_to_the_admin_api_by_default_with_its_defaults) {
+  auto cfg = parse_ok(cluster + "[consumer.m]\nclass-name = \"kafka\"\ncluster = \"c\"\n");
+  const auto& m = cfg.consumers.at("m");
+  BOOST_TEST(m.fallback == "kafka-admin");
+  BOOST_TEST(m.admin_offset_refresh.count() == 7);  // the cluster's offset-refresh
+  BOOST_TEST(m.admin_group_refresh.count() == 7);
+  BOOST_TEST(m.admin_max_in_flight == 8);
+  BOOST_TEST(m.offsets_topic == "__consumer_offsets");
+  BOOST_TEST(m.self_report);  // while it reads the topic
+}
+
+BOOST_AUTO_TEST_CASE(fallback_none_and_kafka_admin_are_read_and_anything_else_is_an_error) {
+  const std::string base = cluster + "[consumer.m]\nclass-name = \"kafka\"\ncluster = \"c\"\n";
+  BOOST_TEST(parse_ok(base + "fallback = \"none\"\n").consumers.at("m").fallback == "none");
+  BOOST_TEST(parse_ok(base + "fallback = \"kafka-admin\"\n").consumers.at("m").fallback == "kafka-admin");
+  for (const std::string bad : {"\"kafka_admin\"", "\"\"", "\"off\"", "false"}) {
+    auto reason = error_for(base + "fallback = " + bad + "\n", "consumer.m.fallback");
+    BOOST_TEST(!reason.empty(), bad);
+    if (bad != "false") BOOST_TEST(reason.find("\"kafka-admin\"") != std::string::npos, bad << ": " << reason);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(fallback_is_refused_on_kafka_admin_and_kafka_zk) {
+  for (const std::string cls : {"kafka-admin", "kafka_zk"}) {
+    const std::string base = cluster + "[consumer.m]\nclass-name = \"" + cls +
+                             "\"\ncluster = \"c\"\nservers = [\"127.0.0.1:2181\"]\n";
+    auto reason = error_for(base + "fallback = \"none\"\n", "consumer.m.fallback");
+    BOOST_TEST(reason.find("not used by class-name \"" + cls + "\"") != std::string::npos, cls << ": " << reason);
+    BOOST_TEST(parse_ok(base).consumers.at("m").fallback == "none", cls);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
