@@ -27,6 +27,7 @@
 #include "service/offsets/admin_source.hpp"  // issue 13: committed offsets from the Admin API
 #include "service/offsets/offsets_reader.hpp"
 #include "service/storage/offset_store.hpp"
+#include "service/storage/snapshot.hpp"  // issue 14: restart without amnesia
 #include "service/ws/ws_hub.hpp"  // ws: live status stream
 
 namespace warren {
@@ -93,6 +94,40 @@ struct app::impl {
   std::vector<std::unique_ptr<http::server>> servers;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   bool stopping = false;
+  std::map<std::string, std::vector<std::int64_t>> resume;  // issue 14: per cluster, the loaded snapshot's positions
+
+  // Issue 14: [warren] state-dir. Snapshots cover the clusters read by exactly one offsets-topic
+  // reader (class kafka): the file records that reader's positions. False when the directory is
+  // unusable (logged, naming the key).
+  bool configure_snapshots() {
+    const auto& w = cfg.warren;
+    if (w.state_dir.empty()) return true;
+    if (auto err = snapshot::check_dir(w.state_dir); !err.empty()) {
+      log_error("app", "[warren] state-dir: ", err);
+      return false;
+    }
+    snapshot_settings s{w.state_dir, w.snapshot_interval, {}};
+    std::map<std::string, int> readers_of;
+    for (const auto& [name, c] : cfg.consumers)
+      if (c.class_name == "kafka") {
+        ++readers_of[c.cluster];
+        s.offsets_topics[c.cluster] = c.offsets_topic;
+      }
+    for (const auto& [cluster, n] : readers_of)
+      if (n > 1) {
+        log_warn("app", "[warren] state-dir: cluster ", cluster, " has ", n,
+                 " offsets-topic consumers; it is not snapshotted (one position per partition needs one reader)");
+        s.offsets_topics.erase(cluster);
+      }
+    for (const auto& [cluster, topic] : s.offsets_topics) resume[cluster];
+    log_info("app", "snapshots of ", s.offsets_topics.size(), " cluster(s) in ", w.state_dir, " every ",
+             w.snapshot_interval.count(), " s and at shutdown");
+    store.enable_snapshots(std::move(s));
+    return true;
+  }
+  void load_snapshots() {
+    for (auto& [cluster, next] : resume) next = store.load_snapshot(cluster);
+  }
 
   bool ready() const {
     for (const auto& a : admin_sources)  // kafka-admin: ready after its first full round
@@ -220,8 +255,10 @@ struct app::impl {
     });
     // Dependency order: store, evaluator, hub, HTTP, cluster pollers, offsets readers.
     store.set_sink(evaluator.inbox());
+    if (!configure_snapshots()) return false;  // issue 14
     store.start();
     evaluator.start();
+    load_snapshots();  // issue 14: before any reader starts
     {  // ws: the hub subscribes to the evaluator; HTTP servers hand it `/v3/stream` upgrades
       ws::hub_options wo;
       wo.limits.outbox = static_cast<std::size_t>(std::max(cfg.warren.ws_outbox, 1));
@@ -306,6 +343,7 @@ struct app::impl {
             if (e) log_error("app", "consumer ", n, ": switching to the Admin API failed");
           });
         });
+      if (auto r = resume.find(c.cluster); r != resume.end()) reader->resume_from(r->second);  // issue 14
       start_source(readers, std::move(reader));
     }
     return true;

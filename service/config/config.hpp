@@ -362,6 +362,12 @@ struct warren_options {
   /// Longest wait at start-up for the offsets-topic replay to catch up before /burrow/admin/ready
   /// reports ready anyway. 0 = wait as long as it takes.
   std::chrono::seconds ready_timeout{0};
+  /// Issue 14: directory of the store's snapshots (`<cluster>.snapshot`): at start Warren restores
+  /// them and resumes the offsets topic where they stopped instead of replaying it. Created when
+  /// missing; must be writable. Empty = no snapshots.
+  std::string state_dir;
+  /// Issue 14: seconds between two snapshots (one is also written at shutdown). 1..86400.
+  std::chrono::seconds snapshot_interval{300};
 };
 
 /// The whole configuration. After a successful load: clusters holds at least one module (unless

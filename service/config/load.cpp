@@ -876,6 +876,9 @@ void read_warren(const toml::table& root, config& cfg, error_sink& sink) {
         r.error(key, "must be a single word of at most 4096 characters (no spaces)");
     }
     r.read_seconds("ready-timeout", w.ready_timeout);
+    r.read("state-dir", w.state_dir);  // issue 14; the app checks that it can be created and written
+    r.read_seconds("snapshot-interval", w.snapshot_interval, 1);
+    if (w.snapshot_interval.count() > 86400) r.error("snapshot-interval", "must be at most 86400 (one day)");
     r.finish();
   }
 }

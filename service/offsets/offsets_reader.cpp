@@ -58,6 +58,7 @@ struct offsets_reader::impl {
   std::vector<std::int64_t> next;     // next offset to read per partition; -2 = beginning, -1 = end
   std::vector<std::int64_t> touched;  // per partition: next offset when this batch moved it, else -3
   bool assigned_once = false;
+  std::optional<std::vector<std::int64_t>> resume;  // issue 14: resume_from(), used by the first assignment
   std::chrono::steady_clock::time_point last_progress_log{};
   std::function<void()> state_changed;
   std::function<void(const std::string&)> unreadable_hook;  // issue 13: fallback to the Admin API
@@ -210,6 +211,8 @@ struct offsets_reader::impl {
     } else {
       log_info("offsets", module.name, ": resuming ", topic, " from the last read positions");
     }
+    if (!assigned_once) co_await apply_resume(rk, topic);  // issue 14: positions from the snapshot
+    if (self.stopping()) co_return;
     // After a restart every partition resumes at the next offset it had not read.
     consumer->assign(partitions, next);
     assigned_once = true;
@@ -257,6 +260,7 @@ struct offsets_reader::impl {
       for (const auto& r : records) handle(r, b.commands);
       consumer->release();  // decoded views were copied into the commands
       add_self_report(b.commands);
+      add_positions(b.commands);  // issue 14
       // Positions advance only once the batch is handed over: a failure before this point
       // re-reads the batch after the restart, so no commit is lost.
       if (!b.commands.empty()) co_await to_store(std::move(b));
@@ -283,6 +287,74 @@ struct offsets_reader::impl {
                                            .offset = offset_t{touched[i]},
                                            .order = touched[i] - 1,
                                            .timestamp = now});
+  }
+
+  // Issue 14: the positions this batch moved, after its commands: the store records them (for its
+  // snapshot) only once everything read before them is applied.
+  void add_positions(std::vector<store_cmd::command>& out) {
+    if (!resume) return;  // snapshots off
+    for (auto t : touched)
+      if (t >= 0) {
+        out.emplace_back(store_cmd::offsets_positions{touched});
+        return;
+      }
+  }
+
+  // Issue 14: start each partition at the snapshot's position when it is within the partition's
+  // [log-start, end at start]; otherwise replay it, after the store dropped its groups.
+  task<void> apply_resume(rd_kafka_s* rk, const std::string& topic) {
+    if (!resume || resume->empty()) co_return;
+    const std::vector<std::int64_t> want = std::move(*resume);
+    resume->clear();  // stays engaged: positions keep being reported
+    const auto old_count = static_cast<std::int32_t>(want.size());
+    std::vector<std::int32_t> replay;
+    std::size_t unknown = 0, resumed = 0;
+    if (want.size() != partitions.size()) {
+      log_warn("offsets", module.name, ": the snapshot is of ", want.size(), " partitions of ", topic, ", which has ",
+               partitions.size(), " now: every partition is read from the beginning");
+      for (std::int32_t p = 0; p < old_count; ++p) replay.push_back(p);
+    } else {
+      std::map<std::string, std::vector<std::int32_t>> query{{topic, partitions}};
+      std::function<kafka::end_offsets_result()> list = [rk, query] {
+        return kafka::list_offsets(rk, query, -2, blocking_timeout_ms);
+      };
+      auto starts = co_await pool.offload(std::move(list));
+      std::vector<std::int64_t> log_start;
+      if (starts.ok && starts.failed_partitions == 0) log_start = starts.offsets[topic];
+      else
+        log_warn("offsets", module.name, ": cannot read the log-start offsets of ", topic, " (", starts.error,
+                 "); snapshot positions are checked against the log end only");
+      for (std::size_t i = 0; i < want.size(); ++i) {
+        const std::int64_t w = want[i];
+        const std::int64_t start = i < log_start.size() ? std::max<std::int64_t>(log_start[i], 0) : 0;
+        const std::int64_t end = i < targets.size() ? targets[i] : 0;
+        if (w >= start && w <= end) {
+          next[i] = w;
+          ++resumed;
+          continue;
+        }
+        if (w < 0) {  // nothing was read there before the snapshot: no group of it is stored
+          ++unknown;
+          continue;
+        }
+        replay.push_back(static_cast<std::int32_t>(i));
+        log_warn("offsets", module.name, ": snapshot position ", w, " of ", topic, "/", i,
+                 w < start ? " is below the log start " : " is beyond the log end ", w < start ? start : end,
+                 ": that partition is read from the beginning, its groups dropped first");
+      }
+    }
+    if (!replay.empty()) {
+      store_cmd::batch b{module.cluster, {}};
+      for (auto p : replay)
+        b.commands.emplace_back(store_cmd::forget_offsets_partition{.partition = p, .partition_count = old_count});
+      co_await to_store(std::move(b));
+    }
+    std::int64_t left = 0;
+    for (std::size_t i = 0; i < partitions.size(); ++i)
+      left += std::max<std::int64_t>(i < targets.size() ? targets[i] : 0, 0) - std::max<std::int64_t>(next[i], 0);
+    log_info("offsets", module.name, ": resuming ", resumed, " of ", partitions.size(),
+             " partitions of ", topic, " from the snapshot (", unknown, " had no position); ", left,
+             " records left to read");
   }
 
   void on_event(const kafka::consumer_event& e) {
@@ -395,6 +467,7 @@ offsets_reader::~offsets_reader() = default;
 void offsets_reader::on_state_change(std::function<void()> f) { impl_->state_changed = std::move(f); }
 void offsets_reader::on_unreadable(std::function<void(const std::string&)> f) { impl_->unreadable_hook = std::move(f); }
 void offsets_reader::start() { impl_->self.start(); }
+void offsets_reader::resume_from(std::vector<std::int64_t> next) { impl_->resume = std::move(next); }
 
 task<void> offsets_reader::stop() {
   co_await impl_->self.stop();

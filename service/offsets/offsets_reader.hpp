@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "service/core/async.hpp"
 #include "service/kafka/client.hpp"
@@ -51,6 +52,13 @@ class offsets_reader {
                  kafka::client_settings settings, sink to_store, const clock& clk);
   /// Called (io thread) when caught_up or connected changes; the app publishes a cluster event.
   void on_state_change(std::function<void()> f);
+  /// Issue 14: before start(); the store snapshots this cluster. Every batch then ends with the
+  /// reader's positions (store_cmd::offsets_positions), and the first assignment starts each
+  /// offsets-topic partition at next[p] (the loaded snapshot's positions) when it lies within the
+  /// partition's [log-start, log-end]; a partition without a usable position is read from the
+  /// beginning, its groups first dropped from the store (store_cmd::forget_offsets_partition), and
+  /// so is every partition when the topic's partition count changed. Empty = no snapshot.
+  void resume_from(std::vector<std::int64_t> next);
   /// Issue 13: called (io thread) once when the offsets topic proves unreadable, with the reason;
   /// the reader then stops reading and idles until stop() (the app switches the consumer to the
   /// Admin API source). Without it (fallback = "none") the reader logs the reason once, reports

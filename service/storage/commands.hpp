@@ -67,8 +67,23 @@ struct keep_only_groups {
   std::vector<std::string> groups;
 };
 
+/// Warren (issue 14): the offsets reader's next offset per offsets-topic partition once the
+/// commands before this one are applied (index = partition; < 0 = unchanged). The store keeps them
+/// for its snapshots, so a snapshot's position never claims a record the store has not applied.
+struct offsets_positions {
+  std::vector<std::int64_t> next;
+};
+/// Warren (issue 14): drop every group whose commits live in offsets-topic partition `partition`
+/// of `partition_count` (abs(javaStringHashCode(group)) % partition_count): that partition's part
+/// of a loaded snapshot is unusable and it is read again from the beginning.
+struct forget_offsets_partition {
+  std::int32_t partition = 0;
+  std::int32_t partition_count = 0;
+};
+
 using command = std::variant<commit, forget_partition, owner, clear_owners, delete_group, broker_offsets,
-                             delete_topic, keep_only_groups, topic_config>;
+                             delete_topic, keep_only_groups, topic_config,
+                             offsets_positions, forget_offsets_partition>;
 
 /// A batch of commands for one cluster.
 struct batch {

@@ -34,6 +34,28 @@ struct store_stats {
   std::uint64_t commands_refused = 0;  ///< try_send on a full mailbox
 };
 
+/// Issue 14 ("restart without amnesia"): where and how often the store writes its snapshots
+/// ([warren] state-dir, snapshot-interval; format in storage/snapshot.hpp).
+struct snapshot_settings {
+  std::string dir;  ///< directory of the <cluster>.snapshot files; empty = no snapshots
+  std::chrono::seconds interval{300};
+  /// cluster → the offsets topic its (single) offsets reader reads: only these are snapshotted.
+  std::map<std::string, std::string> offsets_topics;
+};
+
+/// Issue 14: what the snapshots did (io thread).
+struct snapshot_stats {
+  std::uint64_t written = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t last_bytes = 0;
+  std::uint64_t last_groups = 0;
+  std::int64_t last_io_thread_us = 0;  ///< io-thread time spent on the last one (every slice)
+  std::int64_t last_max_slice_us = 0;  ///< its longest single slice
+  std::int64_t last_total_ms = 0;      ///< start of building to the rename
+  std::uint64_t loaded_groups = 0;     ///< restored at start-up
+  std::int64_t load_ms = 0;            ///< reading, decoding and importing at start-up
+};
+
 class offset_store {
  public:
   /// Throws on invalid options (bad regex): a start-up failure.
@@ -61,6 +83,21 @@ class offset_store {
   const cluster_state* cluster(std::string_view name) const;
   std::vector<std::string> cluster_names() const;
   const store_stats& stats() const;
+
+  // ---- issue 14: snapshots ------------------------------------------------------------------
+  /// Before start(): snapshot every cluster of `s.offsets_topics` into `s.dir` (which the app
+  /// checked is writable) every `s.interval` and at stop(). Building a snapshot runs on the io
+  /// thread in slices (one offsets partition, at most 1024 groups, then a yield); the file is
+  /// written, fsync'd and renamed on the store's own one-thread blocking pool.
+  void enable_snapshots(snapshot_settings s);
+  /// Start-up, before the io loop runs and before the readers start (it reads the file
+  /// synchronously): restores `cluster`'s snapshot if it is usable, otherwise logs why and restores
+  /// nothing. Returns the reader's start position per offsets-topic partition (−1 = read that one
+  /// from the beginning); empty = no snapshot (read everything from the beginning).
+  std::vector<std::int64_t> load_snapshot(const std::string& cluster);
+  /// Writes every enabled cluster's snapshot now (tests, benches; also periodic and at stop()).
+  task<void> write_snapshots();
+  const snapshot_stats& snapshots() const;
   std::size_t queued_batches() const;
 
  private:
