@@ -8,7 +8,7 @@ namespace warren::kafka {
 
 assign_consumer::assign_consumer(const client_settings& settings, std::string topic) : topic_(std::move(topic)) {
   std::string err;
-  // Large fetches and a deep local queue: replaying a big offsets topic is throughput-bound.
+  // Fetch and prefetch sizes come with `settings` (the offsets reader bounds them).
   auto h = make_client(client_kind::consumer, settings,
                        // librdkafka only gives a consumer queue to a consumer with a group.id. It
                        // never joins that group (assign, no subscribe) and commits nothing.
@@ -16,11 +16,6 @@ assign_consumer::assign_consumer(const client_settings& settings, std::string to
                         {"enable.auto.commit", "false"},
                         {"enable.auto.offset.store", "false"},
                         {"enable.partition.eof", "false"},
-                        {"fetch.wait.max.ms", "100"},
-                        {"fetch.max.bytes", "52428800"},
-                        {"max.partition.fetch.bytes", "8388608"},
-                        {"queued.min.messages", "200000"},
-                        {"queued.max.messages.kbytes", "262144"},
                         {"check.crcs", "false"}},
                        err);
   if (!h) throw std::runtime_error("cannot create consumer: " + err);

@@ -1,9 +1,13 @@
 #include "service/offsets/offsets_reader.hpp"
 
 #include <boost/asio/steady_timer.hpp>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <chrono>
 #include <map>
 #include <unordered_map>
+#include <utility>
 
 #include "service/config/config.hpp"
 #include "service/core/actor.hpp"
@@ -16,6 +20,7 @@
 #include "service/kafka/metadata.hpp"
 #include "service/kafka/waker.hpp"
 #include "service/offsets/decode.hpp"
+#include "service/storage/commit_block.hpp"
 
 namespace warren {
 namespace {
@@ -25,6 +30,21 @@ constexpr int blocking_timeout_ms = 5000;
 // so this bounds how long shutdown waits while the brokers are unreachable.
 constexpr int retry_timeout_ms = 1000;
 constexpr std::size_t batch_max = 4096;
+
+// Prefetch bounds of the reader's consumer (issue 12). Defaults only: a property the client
+// settings already carry wins. librdkafka keeps up to queued.max.messages.kbytes of fetched
+// records per assigned partition and reads responses of up to fetch.max.bytes into one buffer;
+// the former 256 MB / 50 MB let a replay park most of the offsets topic in librdkafka's memory
+// (and in glibc thread arenas that stay resident after it). At 1.5 M records/s 16 MB is still
+// tens of milliseconds of records ahead of the io thread; measured with tests/bench/replay.sh
+// (tests/bench/README.md).
+constexpr std::pair<const char*, const char*> prefetch_defaults[] = {
+    {"fetch.wait.max.ms", "100"},
+    {"fetch.max.bytes", "16777216"},            // 16 MB per fetch response
+    {"max.partition.fetch.bytes", "4194304"},   // 4 MB per partition per fetch
+    {"queued.min.messages", "100000"},
+    {"queued.max.messages.kbytes", "16384"},    // 16 MB prefetched per partition
+};
 }  // namespace
 
 struct offsets_reader::impl {
@@ -32,6 +52,7 @@ struct offsets_reader::impl {
        sink to, const clock& clk)
       : ex(e), pool(p), module(m), settings(std::move(s)), to_store(std::move(to)), time(clk), timer(e),
         self_group("burrow-" + m.name), self(e, sup, "offsets_reader", m.cluster, clk) {
+    for (const auto& [key, value] : prefetch_defaults) settings.properties.try_emplace(key, value);
     allow = compile_filter(m.group_allowlist);
     deny = compile_filter(m.group_denylist);
     self.add_loop("read", [this] { return read(); });
@@ -53,12 +74,15 @@ struct offsets_reader::impl {
   reader_stats stats;
   std::optional<pattern> allow, deny;
   std::unordered_map<std::string, bool> group_verdicts;  // search results cached per group name
+  commit_block_builder block_names;  // interns a batch's group/topic names (no allocation per commit)
+  std::size_t records_left = 0;       // drain(): records of the batch not handled yet (a block's reserve)
   std::vector<std::int32_t> partitions;
   std::vector<std::int64_t> targets;  // end offsets at start, per partition
   std::vector<std::int64_t> next;     // next offset to read per partition; -2 = beginning, -1 = end
   std::vector<std::int64_t> touched;  // per partition: next offset when this batch moved it, else -3
   bool assigned_once = false;
   std::optional<std::vector<std::int64_t>> resume;  // issue 14: resume_from(), used by the first assignment
+  bool heap_trimmed = false;  // issue 12: trim_heap() ran after the replay
   std::chrono::steady_clock::time_point last_progress_log{};
   std::function<void()> state_changed;
   std::function<void(const std::string&)> unreadable_hook;  // issue 13: fallback to the Admin API
@@ -233,10 +257,27 @@ struct offsets_reader::impl {
         }
       }
       update_progress();
+      if (stats.caught_up && !heap_trimmed) {
+        heap_trimmed = true;
+        co_await trim_heap();
+      }
       if (self.stopping()) break;
       self.checkpoint();
       co_await waker->wait();
     }
+  }
+
+  // Issue 12: once the replay is read, the memory of its fetch buffers and batches is free but glibc
+  // keeps much of it resident (free chunks inside the heap and the thread arenas). malloc_trim
+  // returns those pages; it walks every arena, so it runs off the io thread. jemalloc and mimalloc
+  // return freed pages by themselves (WARREN_ALLOCATOR); there it finds next to nothing to do.
+  task<void> trim_heap() {
+#if defined(__GLIBC__)
+    std::function<void()> trim = [] { malloc_trim(0); };
+    co_await pool.offload(std::move(trim));
+#else
+    co_return;
+#endif
   }
 
   task<void> drain() {
@@ -255,9 +296,13 @@ struct offsets_reader::impl {
         set_connected(true);
         stats.last_record_ms = time.wall_ms();
       }
+      // No reserve per record: consecutive commits become one commit_block command.
       store_cmd::batch b{module.cluster, {}};
-      b.commands.reserve(records.size() + 1);
-      for (const auto& r : records) handle(r, b.commands);
+      records_left = records.size();
+      for (const auto& r : records) {
+        handle(r, b.commands);
+        --records_left;
+      }
       consumer->release();  // decoded views were copied into the commands
       add_self_report(b.commands);
       add_positions(b.commands);  // issue 14
@@ -383,12 +428,15 @@ struct offsets_reader::impl {
                 return;
               }
               ++stats.commits;
-              out.emplace_back(store_cmd::commit{.group = group_name{std::string(c.group)},
-                                                 .topic = topic_name{std::string(c.topic)},
-                                                 .partition = partition_id{c.partition},
-                                                 .offset = offset_t{c.offset},
-                                                 .order = r.offset,
-                                                 .timestamp = timestamp_ms{c.commit_timestamp}});
+              // Consecutive commits share one block: names copied once per block, not per commit.
+              auto* block = out.empty() ? nullptr : std::get_if<store_cmd::commit_block>(&out.back());
+              if (!block) {
+                block = &std::get<store_cmd::commit_block>(out.emplace_back(store_cmd::commit_block{}));
+                block->commits.reserve(records_left);
+                block_names.reset();
+              }
+              block_names.add(*block, c.group, c.topic, partition_id{c.partition}, offset_t{c.offset}, r.offset,
+                              timestamp_ms{c.commit_timestamp});
             },
             [&](const offsets::offset_tombstone& t) {
               // Burrow ignores these (#818); the offset is gone, so Warren forgets it.

@@ -4,6 +4,8 @@
 // strong types (core/ids.hpp) so fields cannot be swapped; build them with designated initializers.
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -19,6 +21,28 @@ struct commit {
   offset_t offset;
   std::int64_t order = 0;
   timestamp_ms timestamp;  ///< commit timestamp
+};
+/// Warren (issue 12): a run of commits whose group and topic names are stored once per block, not
+/// once per commit (the offsets reader's hot path: no allocation per commit). Applied exactly like
+/// the same commits sent one by one, in `commits` order. Build it with commit_block_builder
+/// (storage/commit_block.hpp), which interns the names.
+struct commit_block {
+  struct entry {
+    std::uint32_t group = 0;  ///< name id (see name())
+    std::uint32_t topic = 0;  ///< name id
+    partition_id partition;
+    offset_t offset;
+    std::int64_t order = 0;  ///< the record's offset in the offsets topic
+    timestamp_ms timestamp;  ///< commit timestamp
+  };
+  std::string text;                                            ///< every name, back to back
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> names;  ///< per id: (begin, size) in text
+  std::vector<entry> commits;
+
+  std::string_view name(std::uint32_t id) const {
+    const auto& [begin, size] = names[id];
+    return std::string_view(text).substr(begin, size);
+  }
 };
 /// The group's committed offset for one partition was deleted (offset-commit tombstone).
 struct forget_partition {
@@ -82,7 +106,7 @@ struct forget_offsets_partition {
 };
 
 using command = std::variant<commit, forget_partition, owner, clear_owners, delete_group, broker_offsets,
-                             delete_topic, keep_only_groups, topic_config,
+                             delete_topic, keep_only_groups, topic_config, commit_block,
                              offsets_positions, forget_offsets_partition>;
 
 /// A batch of commands for one cluster.

@@ -39,6 +39,7 @@ struct offset_store::impl {
   asio::steady_timer expiry;
   change_sink* sink = nullptr;
   store_stats stats;
+  std::vector<std::uint8_t> marked;  // apply(): per name id of a commit_block, group already changed
   std::optional<store_cmd::batch> in_flight;  // received, not yet applied: retried after a restart
   int in_flight_failures = 0;
   // Issue 14: snapshots. positions: per cluster, the reader's next offset per offsets partition as
@@ -89,6 +90,30 @@ struct offset_store::impl {
                   ++stats.commits_held;
                 } else {
                   ++stats.commits_dropped;
+                }
+              },
+              [&](const store_cmd::commit_block& cb) {
+                // The reader's commits, names interned per block: each group is marked changed once
+                // per block (by id), its name copied once into `changed`.
+                marked.assign(cb.names.size(), 0);
+                for (const auto& e : cb.commits) {
+                  ++stats.commits;
+                  const std::string_view group = cb.name(e.group);
+                  auto outcome = st.add_commit(commit_update{.group = group, .topic = cb.name(e.topic),
+                                                             .partition = e.partition, .offset = e.offset,
+                                                             .order = e.order, .timestamp = e.timestamp},
+                                               now);
+                  if (group_changed(outcome)) {
+                    ++stats.commits_stored;
+                    if (!marked[e.group]) {
+                      marked[e.group] = 1;
+                      changed.emplace(group);
+                    }
+                  } else if (outcome == commit_outcome::held) {
+                    ++stats.commits_held;
+                  } else {
+                    ++stats.commits_dropped;
+                  }
                 }
               },
               [&](const store_cmd::forget_partition& f) {
@@ -171,7 +196,16 @@ struct offset_store::impl {
           },
           cmd);
     }
-    for (const auto& g : removed) changed.erase(g);
+    // The final state decides: a group removed and then stored again within the batch changed.
+    for (auto r = removed.begin(); r != removed.end();) {
+      if (st.has_group(*r)) {
+        changed.insert(*r);
+        r = removed.erase(r);
+      } else {
+        changed.erase(*r);
+        ++r;
+      }
+    }
     notify(b.cluster, changed, false);
     notify(b.cluster, removed, true);
   }
