@@ -5,7 +5,8 @@
 // Views (hash routing):
 //   #/                        status board: every cluster and group, filterable and sortable
 //   #/c/<cluster>/g/<group>   group page: partitions, lag and time-lag charts
-// Live data: the `/v3/stream` WebSocket (proto/ws/messages.schema.json, subprotocol warren.v1).
+// Live data: the `/v3/stream` WebSocket (proto/ws/messages.schema.json, subprotocol warren.v2, i.e.
+// warren.v1 plus batch frames; warren.v1 is offered too, for a server that has no batches).
 // The stream pushes status changes; lag values between changes come from a periodic re-subscribe
 // (board) or from polling /lag (group page). Warren's own health: GET /v3/health.
 'use strict';
@@ -104,7 +105,7 @@
     clusters: [],
     connect() {
       const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v3/stream`;
-      const protocols = ['warren.v1'];
+      const protocols = ['warren.v2', 'warren.v1'];
       if (auth.token) protocols.push(`warren.bearer.${b64url(auth.token)}`);
       let ws;
       try { ws = new WebSocket(url, protocols); } catch (e) { this.setState('error'); return; }
@@ -117,8 +118,12 @@
       ws.onmessage = (ev) => {
         let m;
         try { m = JSON.parse(ev.data); } catch (_) { return; }
-        if (m.type === 'hello') this.clusters = m.clusters || [];
-        for (const h of this.handlers) h(m);
+        // warren.v2: a batch frame carries several messages, each as it would come alone, in order.
+        const messages = m && m.type === 'batch' && Array.isArray(m.messages) ? m.messages : [m];
+        for (const one of messages) {
+          if (one.type === 'hello') this.clusters = one.clusters || [];
+          for (const h of this.handlers) h(one);
+        }
       };
       ws.onclose = () => {
         if (this.ws !== ws) return;

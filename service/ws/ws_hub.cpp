@@ -38,6 +38,10 @@ bool at_or_before(std::string_view cluster, std::string_view group, const std::s
 // A client with this many messages queued gets no further snapshot slice until the writer has
 // sent some: bounds the snapshot memory queued per client to a few parts.
 constexpr std::size_t snapshot_parts_ahead = 4;
+// Nor while half of its byte bound is queued: a snapshot never overflows the outbox on its own.
+bool snapshot_room(const ws_outbox& o) {
+  return o.size() < std::min(snapshot_parts_ahead, o.capacity()) && o.bytes() < o.byte_capacity() / 2;
+}
 }  // namespace
 
 bool ws_client::sub::wants(std::uint64_t change, std::string_view cluster, std::string_view group) const {
@@ -47,8 +51,9 @@ bool ws_client::sub::wants(std::uint64_t change, std::string_view cluster, std::
   return scanned_any && at_or_before(cluster, group, after_cluster, after_group);
 }
 
-ws_client::ws_client(ws_hub& hub, std::function<void()> wake)
-    : outbox(hub.options().limits.outbox), hub_(&hub), wake_(std::move(wake)) {
+ws_client::ws_client(ws_hub& hub, std::function<void()> wake, bool batch_frames)
+    : outbox(hub.options().limits.outbox, hub.options().limits.outbox_bytes), batch(batch_frames), hub_(&hub),
+      wake_(std::move(wake)) {
   hub.attach(*this);
 }
 
@@ -144,7 +149,8 @@ bool ws_hub::handle_upgrade(http::upgrade_request& up) {
 void ws_hub::attach(ws_client& c) {
   c.reg_ = clients_.insert(clients_.end(), &c);
   ++stats_.connections_total;
-  auto hello = hello_message(clusters_, options_.limits, options_.server_version);
+  auto hello = hello_message(clusters_, options_.limits, options_.server_version,
+                             c.batch ? protocol_version_v2 : protocol_version);
   c.outbox.push_control(hello.type, std::move(hello.body));
 }
 
@@ -202,11 +208,12 @@ void ws_hub::too_slow(ws_client& c) {
   if (c.closing) return;
   forget_snapshots(c);
   ++stats_.slow_closes;
+  const std::string bound = c.outbox.bytes_full() ? std::to_string(c.outbox.byte_capacity()) + " bytes"
+                                                  : std::to_string(c.outbox.capacity()) + " messages";
   stats_.messages_dropped += c.outbox.clear();
-  log_warn("ws", "closing a slow stream client: ", c.outbox.capacity(), " messages queued (1013)");
+  log_warn("ws", "closing a slow stream client: outbox of ", bound, " full (1013)");
   c.outbox.push_final("error", error_message({error_code::slow_client,
-                                              "the outbox of " + std::to_string(c.outbox.capacity()) +
-                                                  " messages overflowed; reconnect and subscribe again",
+                                              "the outbox of " + bound + " overflowed; reconnect and subscribe again",
                                               {}})
                                    .body);
   c.closing = true;
@@ -303,8 +310,9 @@ void ws_hub::forget_snapshots(ws_client& c) {
   c.snapshotting_ = false;
 }
 
-void ws_hub::note_sent() {
-  ++stats_.messages_sent;
+void ws_hub::note_sent(std::size_t messages) {
+  stats_.messages_sent += messages;
+  ++stats_.frames_sent;
   if (snapshot_waiting_ && !snapshotting_.empty()) snapshot_wake_.cancel();
 }
 
@@ -343,7 +351,15 @@ bool ws_hub::snapshot_slice(ws_client& c) {
     const group_status* g = evaluator_.status(cluster, group);
     if (!g) continue;
     append_snapshot_status(part, *g, s.detail);
-    if (part.size() >= options_.snapshot_part_bytes) queue_part(false);
+    if (part.size() >= options_.snapshot_part_bytes) {
+      queue_part(false);
+      // Half the byte bound queued: the rest waits for the writer (the snapshot loop resumes after
+      // it sent some), so a snapshot alone never overflows the outbox.
+      if (c.outbox.bytes() >= c.outbox.byte_capacity() / 2) {
+        spent = true;
+        break;
+      }
+    }
   }
   if (!c.closing) {
     if (!last_key.empty()) {
@@ -386,7 +402,7 @@ task<void> ws_hub::snapshot_loop() {
         it = snapshotting_.erase(it);
         continue;
       }
-      if (c->outbox.size() < std::min(snapshot_parts_ahead, c->outbox.capacity())) {
+      if (snapshot_room(c->outbox)) {
         next = c;
         break;
       }

@@ -3,9 +3,11 @@
 // change events and queues each change into the outbox of every connected client whose
 // subscriptions match it. Queuing never waits: each client has its own writer (ws_session.cpp)
 // that drains its outbox, so a slow client can only fill its own outbox. Outboxes coalesce per
-// group (ws_outbox.hpp); a client whose outbox is still full when a change for one more group
-// arrives is sent error `slow_client`, closed with 1013 (try again later) and counted; its TCP
-// connection is cut if the close has not gone out within `slow_close_grace`.
+// group (ws_outbox.hpp); a client whose outbox is still full (limits.outbox messages or
+// limits.outbox_bytes bytes) when a change for one more group arrives is sent error `slow_client`,
+// closed with 1013 (try again later) and counted; its TCP connection is cut if the close has not
+// gone out within `close_grace`. A client that keeps up is never closed: coalescing keeps its
+// outbox at one entry per group at most, and its writer takes everything queued in each write.
 //
 // The hub is an actor (core/actor.hpp) with two subscriber queues of its own: status changes from
 // the evaluator and cluster-health changes from the pollers/readers. Each is drained by its own
@@ -80,7 +82,8 @@ struct hub_options {
 struct hub_stats {
   std::uint64_t connections_total = 0;  ///< accepted WebSocket connections
   std::uint64_t slow_closes = 0;        ///< clients closed because their outbox overflowed
-  std::uint64_t messages_sent = 0;      ///< frames written, all types
+  std::uint64_t messages_sent = 0;      ///< messages written, all types (a batch frame counts its messages)
+  std::uint64_t frames_sent = 0;        ///< WebSocket frames written (one per message for warren.v1 clients)
   std::uint64_t messages_coalesced = 0; ///< status/removed messages replaced by a newer one before sending
   std::uint64_t messages_dropped = 0;   ///< messages discarded from slow clients' outboxes
   std::uint64_t errors_sent = 0;        ///< error messages queued (bad requests)
@@ -96,7 +99,8 @@ struct filter_slot;  // a distinct subscription filter (ws_hub.cpp)
 /// it registers with the hub (and queues the hello), destroying it unregisters.
 class ws_client {
  public:
-  ws_client(ws_hub& hub, std::function<void()> wake);
+  /// `batch`: the connection speaks warren.v2 (its writer may send batch frames; its hello says so).
+  ws_client(ws_hub& hub, std::function<void()> wake, bool batch = false);
   ~ws_client();
   ws_client(const ws_client&) = delete;
   ws_client& operator=(const ws_client&) = delete;
@@ -104,6 +108,7 @@ class ws_client {
   ws_outbox outbox;
   std::uint64_t seq = 0;         ///< seq of the last message written
   bool closing = false;          ///< no more messages are queued; the writer closes after the outbox
+  const bool batch;               ///< warren.v2: several messages may share a frame
   std::uint16_t close_code = 1000;
   std::string close_reason;
 
@@ -164,8 +169,9 @@ class ws_hub {
   void on_text(ws_client& c, std::string_view text);
   /// A message that broke a rule before it could be parsed (binary, too large).
   void on_rejected(ws_client& c, error_code code, std::string message);
-  /// A message was written to a client (wakes snapshot slices waiting for outbox room).
-  void note_sent();
+  /// A frame holding `messages` messages was written to a client (wakes snapshot slices waiting for
+  /// outbox room).
+  void note_sent(std::size_t messages = 1);
   asio::any_io_executor executor() const { return ex_; }
   const hub_options& options() const { return options_; }
 

@@ -147,10 +147,10 @@ void append_field(std::string& out, std::string_view key, std::string_view value
 }  // namespace
 
 server_message hello_message(std::span<const std::string> clusters, const protocol_limits& limits,
-                             std::string_view server_version) {
+                             std::string_view server_version, int version) {
   std::string b;
-  append_field(b, "protocol", subprotocol);
-  b += ",\"version\":" + std::to_string(protocol_version);
+  append_field(b, "protocol", version == protocol_version_v2 ? subprotocol_v2 : subprotocol);
+  b += ",\"version\":" + std::to_string(version == protocol_version_v2 ? protocol_version_v2 : protocol_version);
   append_field(b, "server", server_version);
   b += ",\"clusters\":[";
   for (std::size_t i = 0; i < clusters.size(); ++i) {
@@ -159,8 +159,48 @@ server_message hello_message(std::span<const std::string> clusters, const protoc
   }
   b += "],\"limits\":{\"max_frame_bytes\":" + std::to_string(limits.max_frame_bytes) +
        ",\"max_subscriptions\":" + std::to_string(limits.max_subscriptions) +
-       ",\"outbox\":" + std::to_string(limits.outbox) + "}}";
+       ",\"outbox\":" + std::to_string(limits.outbox) + ",\"outbox_bytes\":" + std::to_string(limits.outbox_bytes) +
+       "}}";
   return {"hello", std::move(b)};
+}
+
+void frame_pieces(std::span<const message_ref> messages, std::uint64_t first_seq, bool batch, std::string& heads,
+                  std::vector<std::string_view>& pieces) {
+  heads.clear();
+  pieces.clear();
+  if (messages.empty()) return;
+  const bool envelope = batch && messages.size() > 1;
+  const std::size_t n = envelope ? messages.size() : 1;
+  // The heads first (one string, offsets recorded), then the views: `heads` may move as it grows.
+  std::vector<std::size_t> ends;
+  ends.reserve(n);
+  heads.reserve(batch_open.size() + n * 40);
+  if (envelope) heads += batch_open;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) heads += ',';
+    heads += R"({"type":")";
+    heads += messages[i].type;
+    heads += R"(","seq":)";
+    heads += std::to_string(first_seq + i);
+    ends.push_back(heads.size());
+  }
+  if (envelope) heads += batch_close;
+  pieces.reserve(2 * n + 1);
+  std::size_t begin = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    pieces.emplace_back(heads.data() + begin, ends[i] - begin);
+    pieces.push_back(messages[i].body);
+    begin = ends[i];
+  }
+  if (envelope) pieces.emplace_back(heads.data() + begin, heads.size() - begin);
+}
+
+std::string frame_text(std::span<const message_ref> messages, std::uint64_t first_seq, bool batch) {
+  std::string heads, out;
+  std::vector<std::string_view> pieces;
+  frame_pieces(messages, first_seq, batch, heads, pieces);
+  for (auto p : pieces) out += p;
+  return out;
 }
 
 void append_summary_json(std::string& out, const group_status& g) {
@@ -270,7 +310,7 @@ server_message error_message(const protocol_error& e) {
 }
 
 std::optional<std::string_view> choose_subprotocol(std::string_view offered) {
-  bool any = false;
+  bool any = false, v1 = false;
   while (!offered.empty()) {
     auto comma = offered.find(',');
     auto token = offered.substr(0, comma);
@@ -279,8 +319,10 @@ std::optional<std::string_view> choose_subprotocol(std::string_view offered) {
     while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
     if (token.empty()) continue;
     any = true;
-    if (token == subprotocol) return subprotocol;
+    if (token == subprotocol_v2) return subprotocol_v2;  // the newest we speak wins, whatever the order
+    if (token == subprotocol) v1 = true;
   }
+  if (v1) return subprotocol;
   if (!any) return std::string_view{};
   return std::nullopt;
 }

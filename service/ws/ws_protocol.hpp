@@ -24,9 +24,14 @@
 
 namespace warren::ws {
 
-/// The subprotocol offered in Sec-WebSocket-Protocol. A later incompatible protocol gets a new name.
+/// The subprotocols offered in Sec-WebSocket-Protocol. A later incompatible protocol gets a new name.
+/// warren.v2 is warren.v1 plus batch frames (several server messages in one text frame, see
+/// batch_open): only a client that offers warren.v2 gets them; a warren.v1 client gets exactly one
+/// message per frame, as before.
 inline constexpr std::string_view subprotocol = "warren.v1";
+inline constexpr std::string_view subprotocol_v2 = "warren.v2";
 inline constexpr int protocol_version = 1;
+inline constexpr int protocol_version_v2 = 2;
 /// The HTTP path of the endpoint.
 inline constexpr std::string_view stream_path = "/v3/stream";
 
@@ -35,6 +40,10 @@ struct protocol_limits {
   std::size_t max_frame_bytes = 64 * 1024;  ///< larger client messages get error frame_too_large
   std::size_t max_subscriptions = 64;       ///< per connection
   std::size_t outbox = 1024;                ///< queued messages before a client is closed as too slow
+  /// Bytes of queued message text (shared bodies counted in full for every client that queues them)
+  /// before a client is closed as too slow: bounds one client's memory whatever the message sizes.
+  /// An empty outbox always takes one message, however large.
+  std::size_t outbox_bytes = 4 * 1024 * 1024;
 };
 inline constexpr std::size_t max_id_length = 128;
 /// A pattern is searched in a group name only when pattern::worst_case_steps(name size) is at most
@@ -122,8 +131,28 @@ std::string message_head(std::string_view type, std::uint64_t seq);
 /// head + body: the whole frame text (tests, examples).
 std::string frame_text(const server_message& m, std::uint64_t seq);
 
+/// `version` 2 (a warren.v2 connection) says protocol "warren.v2", version 2.
 server_message hello_message(std::span<const std::string> clusters, const protocol_limits& limits,
-                             std::string_view server_version);
+                             std::string_view server_version, int version = protocol_version);
+
+/// One queued message as the writer sees it: (type, body) as above.
+struct message_ref {
+  std::string_view type;
+  std::string_view body;
+};
+/// warren.v2 batch frame: `{"type":"batch","messages":[m1,m2,...]}` where each m is a whole server
+/// message with its own seq (consecutive); the envelope has no seq of its own.
+inline constexpr std::string_view batch_type = "batch";
+inline constexpr std::string_view batch_open = R"({"type":"batch","messages":[)";
+inline constexpr std::string_view batch_close = "]}";
+/// The text of one frame as pieces to write in order (views into `heads` and the messages' bodies,
+/// which must outlive the write): `messages` numbered from `first_seq`, as a batch frame when
+/// `batch` and there are at least two, else the single message (`messages` must hold one).
+/// `heads` and `pieces` are cleared first. Each body is viewed, never copied.
+void frame_pieces(std::span<const message_ref> messages, std::uint64_t first_seq, bool batch, std::string& heads,
+                  std::vector<std::string_view>& pieces);
+/// The same frame as one string (tests, examples).
+std::string frame_text(std::span<const message_ref> messages, std::uint64_t first_seq, bool batch);
 /// One part of a subscription's snapshot: `part` counts from 0, `last` is true on the final part
 /// (a snapshot small enough to build in one turn is a single part 0 with last true).
 /// `statuses_json` is the part's status objects, comma-separated, as append_snapshot_status
@@ -161,8 +190,9 @@ inline constexpr std::string_view slow_client_reason = "slow client: outbox full
 inline constexpr std::string_view shutdown_reason = "server shutting down";
 
 /// Picks our subprotocol from a Sec-WebSocket-Protocol header value (comma-separated tokens).
-/// Returns "warren.v1" when offered, "" when the header is empty (accepted: no subprotocol), and
-/// nullopt when protocols are offered but ours is not (the upgrade is refused with 400).
+/// Returns "warren.v2" when offered, else "warren.v1" when offered, "" when the header is empty
+/// (accepted: no subprotocol, i.e. warren.v1), and nullopt when protocols are offered but none of
+/// ours is (the upgrade is refused with 400).
 std::optional<std::string_view> choose_subprotocol(std::string_view offered);
 
 }  // namespace warren::ws

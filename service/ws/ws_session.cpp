@@ -1,6 +1,12 @@
 #include "service/ws/ws_session.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <array>
+#include <span>
+#include <vector>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -61,6 +67,7 @@ struct connection {
   bool grace_armed = false;
   bool dead = false;  // the reader has ended: the connection is gone or closed
   bool writer_done = false;
+  bool writer_waiting = false;  // the writer sleeps on `wake`
 
   void cut() {
     beast::error_code ignored;
@@ -69,7 +76,7 @@ struct connection {
 
   // ws_client::wake: also starts the close deadline once the hub marked the client closing.
   void on_wake(const ws_client& c) {
-    wake.cancel();
+    if (writer_waiting) wake.cancel();  // a busy writer drains the outbox before it sleeps again
     if (c.closing && !grace_armed) {
       grace_armed = true;
       grace.expires_after(hub.options().close_grace);
@@ -80,28 +87,74 @@ struct connection {
     }
   }
 
+  // TCP_CORK while a warren.v1 drain writes its frames one by one: the kernel sends full segments
+  // once the drain is done instead of one segment (and, on loopback, one receive) per message.
+  void cork(bool on) {
+    int v = on ? 1 : 0;
+    ::setsockopt(beast::get_lowest_layer(ws).socket().native_handle(), IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+  }
+
   task<void> writer(ws_client& c) {
-    std::string head;
+    // One drain = everything queued (up to the bounds below), taken off the outbox before writing:
+    // a newer change of a group then queues a new entry instead of coalescing into one already on
+    // the wire. warren.v2: one frame (a batch when two or more). warren.v1: one frame per message,
+    // corked. The bodies are the shared payloads, viewed (gathered into the write), never copied.
+    constexpr std::size_t max_messages = 512;
+    constexpr std::size_t max_bytes = 1024 * 1024;
+    std::vector<outbox_entry> taken;
+    std::vector<message_ref> refs;
+    std::string heads;
+    std::vector<std::string_view> pieces;
+    std::vector<asio::const_buffer> buffers;
+    auto write_frame = [&](std::span<const message_ref> ms) -> task<bool> {
+      frame_pieces(ms, c.seq + 1, c.batch, heads, pieces);
+      buffers.clear();
+      for (auto p : pieces) buffers.emplace_back(p.data(), p.size());
+      ws.text(true);
+      auto [ec, n] = co_await ws.async_write(buffers, use_nothrow);
+      if (ec) co_return false;
+      c.seq += ms.size();
+      hub.note_sent(ms.size());
+      co_return true;
+    };
     while (!dead) {
       if (c.outbox.empty()) {
         if (c.closing) break;
         wake.expires_at(asio::steady_timer::time_point::max());
+        writer_waiting = true;
         co_await wake.async_wait(use_nothrow);
+        writer_waiting = false;
         continue;
       }
-      // Taken off the outbox before writing: a newer change of the same group then queues a new
-      // entry instead of coalescing into one already on the wire.
-      outbox_entry e = c.outbox.take_front();
-      head = message_head(e.type, c.seq + 1);
-      std::array<asio::const_buffer, 2> frame{asio::buffer(head), asio::buffer(e.text_body())};
-      ws.text(true);
-      auto [ec, n] = co_await ws.async_write(frame, use_nothrow);
-      if (ec) {
+      taken.clear();
+      c.outbox.take(taken, c.batch ? max_messages : 64, max_bytes);
+      refs.clear();
+      for (const auto& e : taken) refs.push_back({e.type, e.text_body()});
+      bool ok = true;
+      if (c.batch) {
+        ok = co_await write_frame(refs);
+      } else {
+        const bool corked = refs.size() > 1;
+        if (corked) cork(true);
+        for (std::size_t i = 0; i < refs.size() && ok && !dead; ++i)
+          ok = co_await write_frame(std::span<const message_ref>(&refs[i], 1));
+        if (corked && ok) cork(false);
+      }
+      if (!ok) {
         cut();
         co_return;
       }
-      ++c.seq;
-      hub.note_sent();
+      // Drop the payload references now (an idle client holds none), and the scratch of a large
+      // drain (10 000 idle clients must not each keep one).
+      taken.clear();
+      refs.clear();
+      if (taken.capacity() > 64) {
+        taken = {};
+        refs = {};
+        pieces = {};
+        buffers = {};
+        heads = {};
+      }
     }
     if (c.closing && !dead) {
       auto [ec] = co_await ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(c.close_code), c.close_reason), use_nothrow);
@@ -166,6 +219,8 @@ task<void> session(ws_hub& hub, state_ptr st) {
     if (!proto.empty()) res.set(bhttp::field::sec_websocket_protocol, proto);
   }));
   ws.read_message_max(hub.options().hard_message_limit);
+  // A message is one frame however large (Beast's default splits at 4 KiB: one write per piece).
+  ws.auto_fragment(false);
   beast::error_code ignored;
   beast::get_lowest_layer(ws).socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   {
@@ -174,7 +229,7 @@ task<void> session(ws_hub& hub, state_ptr st) {
   }
   st.reset();
 
-  ws_client client(hub, [&conn, &client] { conn.on_wake(client); });
+  ws_client client(hub, [&conn, &client] { conn.on_wake(client); }, *chosen == subprotocol_v2);
   asio::co_spawn(hub.executor(), conn.writer(client), [&conn](std::exception_ptr e) {
     log_exception(e);
     conn.writer_done = true;

@@ -15,7 +15,11 @@
 // - make: unknown_cluster exactly when the cluster is set and not configured, bad_pattern only for a
 //   non-empty pattern, otherwise a filter with the request's fields whose matcher agrees with exact
 //   cluster/group semantics, and whose snapshot frame gives back id, cluster, group and pattern;
-// - unsubscribed and pong frames give back the id.
+// - unsubscribed and pong frames give back the id;
+// - a warren.v2 batch frame of the messages built here parses to exactly those messages, in order,
+//   with consecutive seqs, and a single-message frame is the message alone;
+// - the frame text, read as a Sec-WebSocket-Protocol header, picks warren.v2 only when offered,
+//   warren.v1 only when offered and v2 not, "" only when no token is offered.
 //
 // Boost.JSON is compiled into this target (src.hpp below, no libboost_json), so the parser is
 // coverage-instrumented too and the fuzzer learns JSON; tests/fuzz/ws_protocol.dict seeds the keys.
@@ -167,6 +171,38 @@ void check_error(const ws::protocol_error& e) {
   else check(string_field(o, "id") == e.id);
 }
 
+// The messages built for this input, batched and alone, give back the same JSON.
+void check_batch(const std::vector<ws::server_message>& ms, std::uint64_t first_seq) {
+  if (ms.empty()) return;
+  std::vector<ws::message_ref> refs;
+  for (const auto& m : ms) refs.push_back({m.type, m.body});
+  boost::system::error_code ec;
+  const auto text = ws::frame_text(refs, first_seq, true);
+  json::value v = json::parse(text, ec);
+  check(!ec && v.is_object());
+  if (ms.size() == 1) {
+    check(text == ws::frame_text(ms.front(), first_seq));
+    return;
+  }
+  check(v.as_object().size() == 2 && string_field(v.as_object(), "type") == "batch");
+  const auto* inner = v.as_object().if_contains("messages");
+  check(inner && inner->is_array() && inner->get_array().size() == ms.size());
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    json::value alone = json::parse(ws::frame_text(ms[i], first_seq + i), ec);
+    check(!ec && alone == inner->get_array()[i]);
+  }
+}
+
+void check_subprotocol(std::string_view header) {
+  const auto chosen = ws::choose_subprotocol(header);
+  const bool v2 = header.find("warren.v2") != std::string_view::npos;
+  const bool v1 = header.find("warren.v1") != std::string_view::npos;
+  if (!chosen) return check(header.find_first_not_of(" \t,") != std::string_view::npos);
+  if (*chosen == ws::subprotocol_v2) return check(v2);
+  if (*chosen == ws::subprotocol) return check(v1);
+  check(chosen->empty() && header.find_first_not_of(" \t,") == std::string_view::npos);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -177,7 +213,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string group;
   if (nul) group.assign(reinterpret_cast<const char*>(nul + 1), std::min<std::size_t>(size - text_size - 1, 255));
 
+  check_subprotocol(std::string_view(text.get(), text_size));
   const auto msg = ws::parse_client_message(std::string_view(text.get(), text_size));
+  std::vector<ws::server_message> built;
   std::visit(
       [&](const auto& m) {
         using T = std::decay_t<decltype(m)>;
@@ -189,6 +227,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           const auto* u = std::get_if<ws::unsubscribe_request>(&again);
           check(u && u->id == m.id);
           check(string_field(parse_frame(ws::unsubscribed_message(m.id), "unsubscribed", 4), "id") == m.id);
+          built.push_back(ws::unsubscribed_message(m.id));
+          built.push_back(ws::pong_message(m.id));
         } else if constexpr (std::is_same_v<T, ws::ping_request>) {
           check(m.id.size() <= ws::max_id_length);
           const auto again = ws::parse_client_message(reserialise("ping", {{"id", m.id}}));
@@ -197,10 +237,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           const auto pong = parse_frame(ws::pong_message(m.id), "pong", 5);
           if (m.id.empty()) check(!pong.contains("id"));
           else check(string_field(pong, "id") == m.id);
+          built.push_back(ws::pong_message(m.id));
         } else {
           check_error(m);
+          built.push_back(ws::error_message(m));
+          built.push_back(ws::error_message(m));
+          built.push_back(ws::pong_message(m.id));
         }
       },
       msg);
+  check_batch(built, 1 + size % 1000);
   return 0;
 }

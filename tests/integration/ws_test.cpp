@@ -3,16 +3,19 @@
 // polls the REST API for them.
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "tests/support/kafka_harness.hpp"
+#include "tests/support/offsets_encode.hpp"
 #include "tests/support/poll_until.hpp"
 #include "tests/support/test_clients.hpp"
 #include "tests/support/warren_process.hpp"
@@ -290,6 +293,117 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_errors_and_the_connection_and_server_survive
   auto status = w.process().wait_for(5s);
   BOOST_REQUIRE(status.has_value());
   BOOST_TEST(*status == 0);
+}
+
+// warren.v2 (batch frames) next to warren.v1 on the same stream: many groups appear in one
+// evaluation (their first commits written at once to the cluster's offsets topic), so many changes
+// are queued before the writers run.
+BOOST_AUTO_TEST_CASE(a_batch_client_gets_the_same_messages_in_fewer_frames_an_old_client_one_per_frame) {
+  broker->create_topic("ws-batch-offsets", 1);
+  broker->create_topic("ws-batch-data", 1);
+  producer(broker->bootstrap()).produce("ws-batch-data", 0, 10);
+  warren_process w(cluster_config("local", broker->bootstrap(), "ws-batch-offsets") +
+                   "[storage.default]\nintervals = 3\n\n[warren]\neval-interval = 1\ncoalesce-ms = 50\n");
+  ws_client_options v2_options;
+  v2_options.subprotocol = "warren.v2, warren.v1";
+  ws_test_client v2(w.port(), v2_options);
+  ws_test_client v1(w.port());
+  BOOST_TEST(v2.subprotocol() == "warren.v2");
+  BOOST_TEST(v1.subprotocol() == "warren.v1");
+
+  // Every frame read, and the messages in them, per client.
+  struct frames {
+    std::size_t count = 0, batches = 0, statuses = 0;
+    std::vector<json::value> messages;
+    void read(ws_test_client& c, const std::function<bool()>& done, std::chrono::milliseconds deadline) {
+      poll_until(
+          [&] {
+            while (auto f = c.read(0ms)) {
+              ++count;
+              auto v = json::parse(*f);
+              if (message_type(v) == "batch") {
+                ++batches;
+                BOOST_TEST(!v.as_object().contains("seq"));
+                BOOST_TEST(v.at("messages").as_array().size() >= 2u);
+                for (auto& m : v.at("messages").as_array()) messages.push_back(m);
+              } else {
+                messages.push_back(std::move(v));
+              }
+              statuses = 0;
+              for (const auto& m : messages) statuses += message_type(m) == "status";
+              if (done()) return true;
+            }
+            c.run_for(10ms);
+            return done();
+          },
+          deadline, 1ms);
+    }
+  } got2, got1;
+  const std::string sub = R"({"type":"subscribe","id":"b","pattern":"^wsb-","detail":"summary"})";
+  v2.send(sub);
+  v1.send(sub);
+  auto has_snapshot = [](const frames& f) {
+    return std::any_of(f.messages.begin(), f.messages.end(), [](const auto& m) { return message_type(m) == "snapshot"; });
+  };
+  got2.read(v2, [&] { return has_snapshot(got2); }, 10s);
+  got1.read(v1, [&] { return has_snapshot(got1); }, 10s);
+  BOOST_REQUIRE(has_snapshot(got2) && has_snapshot(got1));
+  BOOST_TEST(got2.messages.at(0).at("protocol").as_string() == "warren.v2");
+  BOOST_TEST(got1.messages.at(0).at("protocol").as_string() == "warren.v1");
+
+  constexpr int n = 300;
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::vector<raw_record> commits;
+  for (int i = 0; i < n; ++i) {
+    warren::offsets::offset_commit c;
+    c.group = "wsb-" + std::to_string(1000 + i);
+    c.topic = "ws-batch-data";
+    c.partition = 0;
+    c.offset = 10;
+    c.commit_timestamp = now_ms;
+    c.value_version = 1;
+    auto e = warren::offsets::encode(c);
+    commits.push_back({std::string(reinterpret_cast<const char*>(e.key.data()), e.key.size()),
+                       std::string(reinterpret_cast<const char*>(e.value->data()), e.value->size())});
+  }
+  raw_producer(broker->bootstrap()).send("ws-batch-offsets", 0, commits);
+
+  const std::size_t before2 = got2.count, before1 = got1.count;
+  got2.read(v2, [&] { return got2.statuses >= static_cast<std::size_t>(n); }, 30s);
+  got1.read(v1, [&] { return got1.statuses >= static_cast<std::size_t>(n); }, 30s);
+  BOOST_REQUIRE(got2.statuses >= static_cast<std::size_t>(n));
+  BOOST_REQUIRE(got1.statuses >= static_cast<std::size_t>(n));
+  // Compared up to the n-th status (a frame may carry more after it).
+  auto cut_at_nth_status = [&](std::vector<json::value>& ms) {
+    std::size_t seen = 0;
+    for (std::size_t i = 0; i < ms.size(); ++i)
+      if (message_type(ms[i]) == "status" && ++seen == static_cast<std::size_t>(n)) {
+        ms.resize(i + 1);
+        return;
+      }
+  };
+  cut_at_nth_status(got2.messages);
+  cut_at_nth_status(got1.messages);
+  BOOST_TEST_MESSAGE("warren.v2: " << n << " statuses in " << got2.count - before2 << " frames ("
+                                   << got2.batches << " batches); warren.v1: " << got1.count - before1 << " frames");
+  // The old client: one message per frame, never a batch.
+  BOOST_TEST(got1.batches == 0u);
+  BOOST_TEST(got1.count >= got1.messages.size());
+  // The batch client: fewer frames, the same messages in the same order (seq included: both
+  // connections were sent the same messages).
+  BOOST_TEST(got2.batches >= 1u);
+  BOOST_TEST(got2.count - before2 < static_cast<std::size_t>(n));
+  BOOST_REQUIRE(got2.messages.size() == got1.messages.size());
+  for (std::size_t i = 0; i < got1.messages.size(); ++i) {
+    BOOST_TEST(got2.messages[i].at("seq").as_int64() == static_cast<std::int64_t>(i + 1));
+    if (i == 0) continue;  // the hellos differ in protocol and version
+    BOOST_TEST(json::serialize(got2.messages[i]) == json::serialize(got1.messages[i]), "message " << i);
+  }
+  std::set<std::string> groups;
+  for (const auto& m : got2.messages)
+    if (message_type(m) == "status") groups.insert(str(m, "group"));
+  BOOST_TEST(groups.size() == static_cast<std::size_t>(n));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

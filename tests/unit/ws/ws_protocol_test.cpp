@@ -230,7 +230,13 @@ BOOST_AUTO_TEST_CASE(subprotocol_negotiation) {
   BOOST_TEST(choose_subprotocol("").value() == "");
   BOOST_TEST(choose_subprotocol("warren.v1").value() == "warren.v1");
   BOOST_TEST(choose_subprotocol("chat, warren.v1").value() == "warren.v1");
-  BOOST_TEST(!choose_subprotocol("warren.v2").has_value());
+  BOOST_TEST(choose_subprotocol("warren.bearer.dG9r, warren.v1").value() == "warren.v1");
+  // warren.v2 (batch frames) only when the client offers it, whatever the order of its offer.
+  BOOST_TEST(choose_subprotocol("warren.v2").value() == "warren.v2");
+  BOOST_TEST(choose_subprotocol("warren.v2, warren.v1").value() == "warren.v2");
+  BOOST_TEST(choose_subprotocol("warren.v1,warren.v2").value() == "warren.v2");
+  BOOST_TEST(!choose_subprotocol("warren.v9").has_value());
+  BOOST_TEST(!choose_subprotocol("warren.v1.batch, warren.v").has_value());
   BOOST_TEST(!choose_subprotocol("chat,  superchat").has_value());
 }
 
@@ -282,6 +288,104 @@ BOOST_AUTO_TEST_CASE(outbox_snapshot_is_a_coalescing_barrier) {
   BOOST_TEST((order == std::vector<std::string>{"a1", "S", "a3"}));
 }
 
+BOOST_AUTO_TEST_CASE(hello_names_the_protocol_version_and_both_outbox_bounds) {
+  protocol_limits limits;
+  limits.outbox = 100;
+  limits.outbox_bytes = 12345;
+  auto v1 = parse_frame(hello_message(clusters, limits, "w"), 1);
+  BOOST_TEST(v1.at("protocol").as_string() == "warren.v1");
+  BOOST_TEST(v1.at("version").as_int64() == 1);
+  BOOST_TEST(v1.at("limits").at("outbox").as_int64() == 100);
+  BOOST_TEST(v1.at("limits").at("outbox_bytes").as_int64() == 12345);
+  auto v2 = parse_frame(hello_message(clusters, limits, "w", protocol_version_v2), 1);
+  BOOST_TEST(v2.at("protocol").as_string() == "warren.v2");
+  BOOST_TEST(v2.at("version").as_int64() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_frame_holds_the_single_messages_unchanged_and_in_order) {
+  auto g = make_status("local", "g\"1", status_code::warn);
+  const std::vector<server_message> ms{
+      {status_type, status_body(g, status_code::ok, detail_level::full)},
+      {removed_type, removed_body("local", "gone", status_code::ok)},
+      pong_message("p"),
+      error_message({error_code::bad_json, "no", {}}),
+      {status_type, status_body(g, status_code::warn, detail_level::summary)},
+  };
+  std::vector<message_ref> refs;
+  for (const auto& m : ms) refs.push_back({m.type, m.body});
+  const auto text = frame_text(refs, 40, true);
+  BOOST_TEST(text.rfind(R"({"type":"batch","messages":[{"type":"status","seq":40,)", 0) == 0u);
+  const auto batch = json::parse(text);
+  BOOST_TEST(batch.as_object().size() == 2u);  // type and messages: no seq of its own
+  const auto& inner = batch.at("messages").as_array();
+  BOOST_REQUIRE(inner.size() == ms.size());
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    // Byte for byte the frame a warren.v1 client gets for that message at that seq.
+    BOOST_TEST(json::serialize(inner[i]) == json::serialize(parse_frame(ms[i], 40 + i)));
+    BOOST_TEST(text.find(frame_text(ms[i], 40 + i)) != std::string::npos);
+  }
+  // One message: sent alone, with or without batching; without batching never an envelope.
+  BOOST_TEST(frame_text(std::span<const message_ref>(refs.data(), 1), 7, true) == frame_text(ms[0], 7));
+  BOOST_TEST(frame_text(std::span<const message_ref>(refs.data(), 1), 7, false) == frame_text(ms[0], 7));
+  // The pieces view the bodies (shared payloads are gathered into the write, not copied).
+  std::string heads;
+  std::vector<std::string_view> pieces;
+  frame_pieces(refs, 1, true, heads, pieces);
+  BOOST_REQUIRE(pieces.size() == 2 * ms.size() + 1);
+  for (std::size_t i = 0; i < ms.size(); ++i) BOOST_TEST(pieces[2 * i + 1].data() == ms[i].body.data());
+}
+
+BOOST_AUTO_TEST_CASE(outbox_byte_bound_counts_queued_text_and_coalescing) {
+  ws_outbox box(100, 1000);
+  BOOST_TEST(box.byte_capacity() == 1000u);
+  const std::string b400(400, 'x');
+  BOOST_TEST((box.push_change(change("a", b400)) == push_result::queued));
+  BOOST_TEST(box.bytes() == 400u + outbox_entry::head_bytes);
+  BOOST_TEST((box.push_change(change("b", b400)) == push_result::queued));
+  BOOST_TEST((box.push_change(change("c", b400)) == push_result::full));
+  BOOST_TEST(box.bytes_full());
+  BOOST_TEST((box.push_control("pong", b400) == push_result::full));
+  // A larger newer state of a queued group that does not fit is refused too; a smaller one fits.
+  BOOST_TEST((box.push_change(change("a", std::string(600, 'y'))) == push_result::full));
+  BOOST_TEST((box.push_change(change("a", std::string(100, 'z'))) == push_result::coalesced));
+  BOOST_TEST(box.bytes() == 500u + 2 * outbox_entry::head_bytes);
+  BOOST_TEST((box.push_change(change("c", b400)) == push_result::queued));
+  BOOST_TEST(!box.bytes_full());
+  auto first = box.take_front();
+  BOOST_TEST(first.text_body().size() == 100u);
+  BOOST_TEST(box.bytes() == 800u + 2 * outbox_entry::head_bytes);
+  BOOST_TEST(box.remove_changes_if([](std::string_view k) { return key_group(k) == "b"; }) == 1u);
+  BOOST_TEST(box.bytes() == 400u + outbox_entry::head_bytes);
+  box.clear();
+  BOOST_TEST(box.bytes() == 0u);
+  // An empty outbox takes one message whatever its size; the message bound still applies.
+  BOOST_TEST((box.push_control("snapshot", std::string(5000, 's')) == push_result::queued));
+  BOOST_TEST((box.push_control("pong", "}") == push_result::full));
+  ws_outbox few(2);
+  few.push_control("pong", "}");
+  few.push_control("pong", "}");
+  BOOST_TEST((few.push_control("pong", "}") == push_result::full));
+  BOOST_TEST(!few.bytes_full());
+}
+
+BOOST_AUTO_TEST_CASE(outbox_take_gathers_a_drain_within_its_bounds) {
+  ws_outbox box(100);
+  for (int i = 0; i < 10; ++i) box.push_change(change("g" + std::to_string(i), std::string(100, 'x')));
+  std::vector<outbox_entry> out;
+  BOOST_TEST(box.take(out, 4, 1 << 20) == 4u);
+  BOOST_TEST(key_group(out[0].change->key) == "g0");
+  BOOST_TEST(key_group(out[3].change->key) == "g3");
+  BOOST_TEST(box.take(out, 100, 3 * (100 + outbox_entry::head_bytes)) == 3u);  // appended
+  BOOST_TEST(out.size() == 7u);
+  BOOST_TEST(key_group(out[6].change->key) == "g6");
+  BOOST_TEST(box.take(out, 100, 1) == 1u);  // at least one
+  BOOST_TEST(box.take(out, 100, 1 << 20) == 2u);
+  BOOST_TEST(box.empty());
+  BOOST_TEST(box.bytes() == 0u);
+  // A newer change of a group already taken queues anew (what is on the wire is not rewritten).
+  BOOST_TEST((box.push_change(change("g0", "new")) == push_result::queued));
+}
+
 BOOST_AUTO_TEST_CASE(outbox_remove_and_clear) {
   ws_outbox box(10);
   box.push_change(change("a", "a1"));
@@ -299,19 +403,24 @@ BOOST_AUTO_TEST_CASE(outbox_remove_and_clear) {
 
 // ---- the hub, driven without sockets ----
 
+hub_options small_hub() {
+  hub_options o;
+  o.limits.outbox = 4;
+  o.limits.max_subscriptions = 2;
+  return o;
+}
+
 struct hub_fixture {
+  hub_fixture() : hub_fixture(small_hub()) {}
+  explicit hub_fixture(hub_options o)
+      : hub{ioc.get_executor(), sup, evaluator, cluster_changes, clusters, std::move(o), nullptr} {}
   boost::asio::io_context ioc;
   supervisor sup;
   feed<cluster_event> cluster_changes;
   offset_store store{ioc.get_executor(), sup, storage_options{}, clusters};
   group_evaluator evaluator{ioc.get_executor(), sup, store, evaluator_options{}, std::chrono::milliseconds(10),
                             std::chrono::milliseconds(1000)};
-  ws_hub hub{ioc.get_executor(), sup, evaluator, cluster_changes, clusters, [] {
-               hub_options o;
-               o.limits.outbox = 4;
-               o.limits.max_subscriptions = 2;
-               return o;
-             }(), nullptr};
+  ws_hub hub;
   int wakes = 0;
 
   // Drains a client's outbox the way the session writer does (seq assigned as written).
@@ -436,6 +545,110 @@ BOOST_FIXTURE_TEST_CASE(slow_client_is_told_and_closed_others_unaffected, hub_fi
   // Nothing more is queued for a closing client.
   publish(groups[0], status_code::ok);
   BOOST_TEST(slow.outbox.empty());
+}
+
+// The session writer's drain (ws_session.cpp): everything queued, up to its bounds, in one frame for
+// a warren.v2 client, one frame per message for a warren.v1 client.
+std::vector<std::string> drain_frames(ws_client& c) {
+  std::vector<std::string> frames;
+  while (!c.outbox.empty()) {
+    std::vector<outbox_entry> taken;
+    c.outbox.take(taken, 512, 1024 * 1024);
+    std::vector<message_ref> refs;
+    for (const auto& e : taken) refs.push_back({e.type, e.text_body()});
+    if (c.batch) {
+      frames.push_back(frame_text(refs, c.seq + 1, true));
+      c.seq += refs.size();
+    } else {
+      for (const auto& r : refs) frames.push_back(frame_text(std::span<const message_ref>(&r, 1), ++c.seq, false));
+    }
+  }
+  return frames;
+}
+std::vector<json::value> unpack(const std::vector<std::string>& frames) {
+  std::vector<json::value> out;
+  for (const auto& f : frames) {
+    auto v = json::parse(f);
+    if (v.at("type").as_string() == "batch")
+      for (const auto& m : v.at("messages").as_array()) out.push_back(m);
+    else
+      out.push_back(std::move(v));
+  }
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_client_gets_the_same_messages_in_fewer_frames_an_old_client_one_per_frame) {
+  hub_fixture f;
+  ws_client v2(f.hub, [] {}, true);
+  ws_client v1(f.hub, [] {});
+  BOOST_TEST(v2.batch);
+  BOOST_TEST(!v1.batch);
+  for (auto* c : {&v2, &v1}) f.hub.on_text(*c, R"({"type":"subscribe","id":"all","detail":"summary"})");
+  const auto hello_v2 = unpack(drain_frames(v2));
+  const auto hello_v1 = unpack(drain_frames(v1));
+  BOOST_TEST(hello_v2.at(0).at("protocol").as_string() == "warren.v2");
+  BOOST_TEST(hello_v1.at(0).at("protocol").as_string() == "warren.v1");
+  BOOST_TEST(hello_v2.at(1).at("type").as_string() == "snapshot");
+  // Three changes queued before either writer runs (the outbox bound here is 4 messages).
+  std::vector<group_status> groups;
+  for (int i = 0; i < 3; ++i) groups.push_back(make_status("local", "g" + std::to_string(i), status_code::ok));
+  for (const auto& g : groups) f.publish(g, status_code::notfound);
+  const auto frames_v2 = drain_frames(v2);
+  const auto frames_v1 = drain_frames(v1);
+  BOOST_TEST(frames_v2.size() == 1u);
+  BOOST_TEST(frames_v1.size() == 3u);
+  for (const auto& fr : frames_v1) BOOST_TEST(json::parse(fr).at("type").as_string() == "status");
+  const auto got_v2 = unpack(frames_v2);
+  const auto got_v1 = unpack(frames_v1);
+  BOOST_REQUIRE(got_v2.size() == 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    BOOST_TEST(got_v2[i].at("group").as_string() == groups[i].group);
+    BOOST_TEST(got_v2[i].at("seq").as_int64() == static_cast<std::int64_t>(3 + i));
+    BOOST_TEST(json::serialize(got_v2[i]) == json::serialize(got_v1[i]));  // identical content and seq
+  }
+  // A lone message goes out alone, not in an envelope.
+  f.publish(groups[0], status_code::ok);
+  const auto one = drain_frames(v2);
+  BOOST_REQUIRE(one.size() == 1u);
+  BOOST_TEST(json::parse(one[0]).at("type").as_string() == "status");
+  BOOST_TEST(json::parse(one[0]).at("seq").as_int64() == 6);
+}
+
+BOOST_AUTO_TEST_CASE(the_byte_bound_closes_a_stalled_client_and_never_a_healthy_one) {
+  hub_fixture f([] {
+    hub_options o;
+    o.limits.outbox = 1024;  // far away: only the byte bound can close the stalled client
+    o.limits.outbox_bytes = 16 * 1024;
+    return o;
+  }());
+  ws_client stalled(f.hub, [] {}, true);
+  ws_client healthy(f.hub, [] {}, true);
+  ws_client healthy_v1(f.hub, [] {});
+  for (auto* c : {&stalled, &healthy, &healthy_v1}) f.hub.on_text(*c, R"({"type":"subscribe","detail":"full"})");
+  std::vector<group_status> groups;
+  for (int i = 0; i < 200; ++i) groups.push_back(make_status("local", "g" + std::to_string(i), status_code::ok, 8));
+  std::size_t got = 0, got_v1 = 0;
+  drain_frames(healthy);
+  drain_frames(healthy_v1);
+  for (const auto& g : groups) {
+    f.publish(g, status_code::notfound);  // a new group each time: nothing coalesces
+    for (const auto& m : unpack(drain_frames(healthy))) got += m.at("type").as_string() == "status";
+    for (const auto& m : unpack(drain_frames(healthy_v1))) got_v1 += m.at("type").as_string() == "status";
+    BOOST_TEST_REQUIRE(stalled.outbox.bytes() <= 16u * 1024u);
+  }
+  BOOST_TEST(stalled.closing);
+  BOOST_TEST(stalled.close_code == 1013);
+  BOOST_TEST(stalled.close_reason == std::string(slow_client_reason));
+  BOOST_TEST(f.hub.stats().slow_closes == 1u);
+  BOOST_TEST(f.hub.stats().messages_dropped > 0u);
+  const auto last = unpack(drain_frames(stalled));
+  BOOST_REQUIRE(last.size() == 1u);  // what was queued is dropped; the reason is sent
+  BOOST_TEST(last[0].at("code").as_string() == "slow_client");
+  BOOST_TEST(std::string(last[0].at("message").as_string()).find("16384 bytes") != std::string::npos);
+  BOOST_TEST(!healthy.closing);
+  BOOST_TEST(!healthy_v1.closing);
+  BOOST_TEST(got == groups.size());
+  BOOST_TEST(got_v1 == groups.size());
 }
 
 BOOST_FIXTURE_TEST_CASE(stop_tells_every_client_and_refuses_changes, hub_fixture) {
