@@ -88,6 +88,7 @@ struct app::impl {
   std::vector<std::unique_ptr<admin_source>> admin_sources;  // [consumer.X] class kafka-admin, or a fallback
   std::list<consumer_module> fallback_modules;  // issue 13: the modules fallback sources run with (stable addresses)
   request_counters http_counts;
+  metrics_cache metrics_fragments{metric_sets_of(cfg.warren.metrics)};  // issue 12: /metrics per-group fragments
   std::unique_ptr<http::api_v3> api;
   std::unique_ptr<ws::ws_hub> hub;  // ws: `/v3/stream`, created after the evaluator, stopped first
   std::unique_ptr<notifier::coordinator> notifier;  // notifier: after the evaluator, stopped before it
@@ -220,6 +221,15 @@ struct app::impl {
   }
 
   std::string metrics() const {
+    return render_metrics(metrics_snapshot(), metric_sets_of(cfg.warren.metrics)) + http::render_server_metrics(servers);
+  }
+  // issue 12: /metrics streamed from the per-group fragment cache; the rest rendered fresh at its end.
+  std::shared_ptr<http::body_source> metrics_stream() {
+    return metrics_fragments.scrape(&evaluator, [this] {
+      return render_metrics_tail(metrics_snapshot(), metrics_fragments.sets()) + http::render_server_metrics(servers);
+    });
+  }
+  metrics_sources metrics_snapshot() const {
     metrics_sources s;
     s.evaluator = &evaluator;
     s.store = &store;
@@ -245,7 +255,7 @@ struct app::impl {
       }
     s.actors = sup.snapshot();
     for (const auto& [name, m] : cfg.clusters) s.freshness.emplace_back(name, freshness(name));
-    return render_metrics(s) + http::render_server_metrics(servers);
+    return s;
   }
 
   bool start() {
@@ -284,6 +294,7 @@ struct app::impl {
     ctx.store = &store;
     ctx.evaluator = &evaluator;
     ctx.metrics = [this] { return metrics(); };
+    ctx.metrics_stream = [this] { return metrics_stream(); };
     ctx.health = [this](const std::string& c) { return health(c); };
     ctx.count_request = [this](const std::string& route, unsigned code) { http_counts.add(route, code); };
     ctx.actors = [this] { return sup.snapshot(); };

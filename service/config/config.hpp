@@ -368,6 +368,10 @@ struct warren_options {
   std::string state_dir;
   /// Issue 14: seconds between two snapshots (one is also written at shutdown). 1..86400.
   std::chrono::seconds snapshot_interval{300};
+  /// Naming sets /metrics exports (issue 12): "burrow" (burrow_kafka_*), "kle" (kafka-lag-exporter's
+  /// kafka_consumergroup_* / kafka_partition_*), "warren" (warren_consumer_*, warren_topic_*). Process
+  /// series (warren_evaluation_*, warren_store_*, warren_http_*, ...) are always exported. At least one.
+  std::vector<std::string> metrics{"burrow", "kle", "warren"};
 };
 
 /// The whole configuration. After a successful load: clusters holds at least one module (unless

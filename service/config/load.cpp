@@ -879,6 +879,12 @@ void read_warren(const toml::table& root, config& cfg, error_sink& sink) {
     r.read("state-dir", w.state_dir);  // issue 14; the app checks that it can be created and written
     r.read_seconds("snapshot-interval", w.snapshot_interval, 1);
     if (w.snapshot_interval.count() > 86400) r.error("snapshot-interval", "must be at most 86400 (one day)");
+    if (r.read("metrics", w.metrics)) {  // issue 12: naming sets of /metrics
+      if (w.metrics.empty()) r.error("metrics", "must name at least one set (\"burrow\", \"kle\", \"warren\")");
+      for (const auto& set : w.metrics)
+        if (set != "burrow" && set != "kle" && set != "warren")
+          r.error("metrics", "unknown set " + in_quotes(set) + " (expected \"burrow\", \"kle\" or \"warren\")");
+    }
     r.finish();
   }
 }

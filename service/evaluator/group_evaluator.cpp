@@ -26,6 +26,16 @@ bool statuses_differ(const group_status& a, const group_status& b) {
   }
   return false;
 }
+
+// Equal in every field but the evaluation time, which changes on every evaluation.
+bool same_content(const group_status& kept, group_status& fresh) {
+  if (!kept.warren || !fresh.warren) return kept == fresh;
+  const auto at = fresh.warren->evaluated_at;
+  fresh.warren->evaluated_at = kept.warren->evaluated_at;
+  const bool same = kept == fresh;
+  fresh.warren->evaluated_at = at;
+  return same;
+}
 }  // namespace
 
 std::string status_event::key() const {
@@ -35,6 +45,13 @@ std::string status_event::key() const {
   k.append(group);
   return k;
 }
+
+// A kept status and its generation: a process-wide counter value taken whenever the kept status
+// changes in any field (new, re-evaluated to something different), so a reader that caches
+// something derived from it (metrics fragments) can tell whether it is still current.
+struct kept_status : group_status {
+  std::uint64_t generation = 0;
+};
 
 struct group_evaluator::impl final : change_sink {
   impl(asio::any_io_executor e, supervisor& sup, const offset_store& st, evaluator_options o,
@@ -59,7 +76,8 @@ struct group_evaluator::impl final : change_sink {
   coalescer policy;
   asio::steady_timer wake, tick, pass_timer;
   bool idle = false;
-  std::map<std::string, std::map<std::string, group_status, std::less<>>, std::less<>> kept;
+  std::map<std::string, std::map<std::string, kept_status, std::less<>>, std::less<>> kept;
+  std::uint64_t generations = 0;
   std::set<std::pair<std::string, std::string>> dirty;
   std::vector<std::pair<std::string, std::string>> removed;
   evaluator_stats stats;
@@ -101,13 +119,14 @@ struct group_evaluator::impl final : change_sink {
     stats.partitions += view.partitions.size();
     auto fresh = evaluate_group(cluster, group, view, now, options);
     if (it == groups.end()) {
-      groups.emplace(group, std::move(fresh));
+      groups.emplace(group, kept_status{std::move(fresh), ++generations});
       publish(cluster, group, status_code::notfound);
       return;
     }
     bool changed = statuses_differ(it->second, fresh);
     auto previous = it->second.status;
-    it->second = std::move(fresh);
+    if (!same_content(it->second, fresh)) it->second.generation = ++generations;
+    static_cast<group_status&>(it->second) = std::move(fresh);
     if (changed) publish(cluster, group, previous);
   }
 
@@ -226,6 +245,20 @@ void group_evaluator::for_each(std::string_view cluster, const std::function<voi
   for (const auto& [c, groups] : impl_->kept) {
     if (!cluster.empty() && c != cluster) continue;
     for (const auto& [g, s] : groups) f(s);
+  }
+}
+
+void group_evaluator::for_each_after(std::string_view cluster, std::string_view group,
+                                     const std::function<bool(const group_status&, std::uint64_t)>& f) const {
+  auto& kept = impl_->kept;
+  auto c = kept.lower_bound(cluster);
+  if (c == kept.end()) return;
+  auto g = c->first == cluster ? c->second.upper_bound(group) : c->second.begin();
+  while (true) {
+    for (; g != c->second.end(); ++g)
+      if (!f(g->second, g->second.generation)) return;
+    if (++c == kept.end()) return;
+    g = c->second.begin();
   }
 }
 

@@ -78,6 +78,12 @@ class group_evaluator {
   const group_status* status(std::string_view cluster, std::string_view group) const;
   /// Calls f for every kept status of `cluster` (empty = all clusters), in (cluster, group) order.
   void for_each(std::string_view cluster, const std::function<void(const group_status&)>& f) const;
+  /// Calls f(status, generation) for every kept status after (cluster, group) in (cluster, group)
+  /// order ("", "" = from the first) until f returns false, so a long walk (metrics) can stop,
+  /// yield and resume by key. `generation` changes whenever the group's kept status changes in any
+  /// field but its evaluation time; a value is never reused (a re-added group gets a new one).
+  void for_each_after(std::string_view cluster, std::string_view group,
+                      const std::function<bool(const group_status&, std::uint64_t generation)>& f) const;
   std::size_t size() const;
   const evaluator_stats& stats() const;
 

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <algorithm>
 #include <concepts>
+#include <map>
 
 #include "service/config/config.hpp"
 #include "service/core/clock.hpp"
@@ -11,6 +12,7 @@
 #include "service/http/auth.hpp"
 #include "service/http/burrow_json.hpp"
 #include "service/http/dashboard.hpp"
+#include "service/http/go_json.hpp"
 #include "service/http/json_error.hpp"
 #include "service/http/router.hpp"
 #include "service/storage/offset_store.hpp"
@@ -48,6 +50,19 @@ json::value zookeeper_json(const config& cfg) {
   o["timeout"] = timeout_set ? z.timeout.count() : 0;
   o["root-path"] = root_set ? z.root_path : std::string();
   return o;
+}
+
+// A JSON array of strings as Boost.JSON prints one (the list bodies keep their bytes, issue 12).
+template <class Range>
+void append_names(std::string& out, const Range& names) {
+  out += '[';
+  bool first = true;
+  for (const auto& n : names) {
+    if (!first) out += ',';
+    first = false;
+    append_boost_json_string(out, n);
+  }
+  out += ']';
 }
 
 json::object freshness_json(const cluster_freshness& f) {
@@ -162,10 +177,37 @@ struct api_v3::impl {
   explicit impl(api_context c)
       : ctx(std::move(c)),
         table(route_defs(ctx)),
-        tokens{ctx.cfg->warren.admin_token, ctx.cfg->warren.read_token, ctx.cfg->warren.metrics_token} {}
+        tokens{ctx.cfg->warren.admin_token, ctx.cfg->warren.read_token, ctx.cfg->warren.metrics_token} {
+    for (const auto& r : routes()) labels.push_back(std::string(r.method) + " " + std::string(r.pattern));
+    append_boost_json_string(host_json, ctx.hostname);
+    std::vector<std::string_view> clusters;
+    for (const auto& [name, module] : ctx.cfg->clusters) clusters.push_back(name);
+    append_names(clusters_json, clusters);
+  }
   api_context ctx;
   router table;  // route ids are indexes into routes()
   api_tokens tokens;
+
+  // Issue 12: what requests would otherwise allocate or rebuild each time. The handlers are const
+  // queries on the io thread; these are their caches and reused scratch (io thread only).
+  std::vector<std::string> labels;  ///< per route id, the route label counted for metrics
+  std::string host_json;            ///< ctx.hostname as a JSON string
+  std::string clusters_json;        ///< the `/v3/kafka` list: the configuration does not change
+  /// Per cluster, the `/consumer` and `/topic` lists as JSON arrays, rebuilt when the store's state
+  /// says they changed (cluster_state::same_answerable_groups, generation()).
+  struct list_cache {
+    const cluster_state* state = nullptr;
+    bool consumers_valid = false;
+    cluster_state::group_list_stamp consumers_stamp;
+    std::string consumers;
+    bool topics_valid = false;
+    std::uint64_t topics_generation = 0;
+    std::string topics;
+  };
+  mutable std::map<std::string, list_cache, std::less<>> lists;
+  mutable group_view view;                        ///< the detail endpoint's, refilled per request
+  mutable std::vector<std::string_view> listed;   ///< names being listed
+  mutable std::vector<std::string> topic_groups;   ///< a topic's consumers
 
   static std::vector<route_def> route_defs(const api_context& ctx) {
     std::vector<route_def> defs;
@@ -184,6 +226,34 @@ struct api_v3::impl {
     return o;
   }
   response ok(json::object body) const { return response{200, "application/json", json::serialize(body), {}}; }
+  response ok(std::string body) const { return response{200, "application/json", std::move(body), {}}; }
+
+  /// The bytes of `envelope(message, c)` with `key: json` added, as Boost.JSON prints that object,
+  /// written into one string (issue 12). `json` is already JSON.
+  std::string envelope_with(std::string_view message, const call& c, std::string_view key,
+                            std::string_view value_json) const {
+    std::string out;
+    out.reserve(64 + message.size() + c.url.size() + host_json.size() + key.size() + value_json.size());
+    out += R"({"error":false,"message":)";
+    append_boost_json_string(out, message);
+    out += R"(,"request":{"url":)";
+    append_boost_json_string(out, c.url);
+    out += R"(,"host":)";
+    out += host_json;
+    out += "},";
+    append_boost_json_string(out, key);
+    out += ':';
+    out += value_json;
+    out += '}';
+    return out;
+  }
+
+  list_cache& lists_of(const std::string& cluster, const cluster_state* st) const {
+    auto it = lists.find(cluster);
+    if (it == lists.end()) it = lists.emplace(cluster, list_cache{}).first;
+    if (it->second.state != st) it->second = list_cache{st};
+    return it->second;
+  }
   response error(unsigned status, std::string_view message, const call& c) const {
     return json_error(status, message, c.url, ctx.hostname);
   }
@@ -197,12 +267,12 @@ struct api_v3::impl {
     return response{503, admin_text, "STARTING", {}};
   }
   response metrics(const call&) const {
-    return response{200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics ? ctx.metrics() : "", {}};
+    static constexpr const char* type = "text/plain; version=0.0.4; charset=utf-8";
+    if (ctx.metrics_stream) return response{200, type, {}, {}, ctx.metrics_stream()};
+    return response{200, type, ctx.metrics ? ctx.metrics() : "", {}};
   }
   response clusters(const call& c) const {
-    auto o = envelope("cluster list returned", c);
-    o["clusters"] = names(ctx.cfg->clusters);
-    return ok(std::move(o));
+    return ok(envelope_with("cluster list returned", c, "clusters", clusters_json));
   }
   response loglevel_get(const call& c) const {
     auto o = envelope("log level returned", c);
@@ -488,54 +558,68 @@ struct api_v3::impl {
     return ctx.store ? ctx.store->cluster(cluster) : nullptr;
   }
 
-  // Groups the detail endpoint answers: the store also lists groups known only from group
-  // metadata (owners, no commit yet) and groups past expire-group awaiting removal, which
-  // view_group (Burrow's lazy-expiry check) reports as not found. List and detail agree.
-  std::vector<std::string> answerable(const cluster_state& st, std::vector<std::string> groups) const {
-    const timestamp_ms now{wall_now_ms()};
-    group_view scratch;
-    std::erase_if(groups, [&](const std::string& g) { return !st.view_group(g, now, scratch); });
-    return groups;
-  }
+  // The lists hold the groups the detail endpoint answers: the store also has groups known only
+  // from group metadata (owners, no commit yet) and groups past expire-group awaiting removal, which
+  // view_group (Burrow's lazy-expiry check) reports as not found. List and detail agree
+  // (cluster_state::answerable and answerable_groups apply view_group's test).
 
   response topics(const std::string& cluster, const call& c) const {
     const auto* st = state(cluster);
     if (!st) return error(404, "cluster not found", c);
-    auto o = envelope("topic list returned", c);
-    o["topics"] = strings(st->topics());
-    return ok(std::move(o));
+    auto& cache = lists_of(cluster, st);
+    if (!cache.topics_valid || cache.topics_generation != st->generation()) {
+      cache.topics.clear();
+      append_names(cache.topics, st->topics());
+      cache.topics_generation = st->generation();
+      cache.topics_valid = true;
+    }
+    return ok(envelope_with("topic list returned", c, "topics", cache.topics));
   }
 
   response topic(const std::string& cluster, const std::string& name, const call& c) const {
     const auto* st = state(cluster);
     auto offsets = st ? st->topic_offsets(name) : std::nullopt;
     if (!offsets) return error(404, "cluster or topic not found", c);
-    auto o = envelope("topic offsets returned", c);
-    json::array a;
-    for (auto v : *offsets) a.emplace_back(v);
-    o["offsets"] = std::move(a);
-    return ok(std::move(o));
+    std::string a;
+    a.reserve(2 + offsets->size() * 12);
+    a += '[';
+    for (std::size_t i = 0; i < offsets->size(); ++i) {
+      if (i) a += ',';
+      append_json_int(a, (*offsets)[i]);
+    }
+    a += ']';
+    return ok(envelope_with("topic offsets returned", c, "offsets", a));
   }
 
   response topic_consumers(const std::string& cluster, const std::string& name, const call& c) const {
     const auto* st = state(cluster);
     if (!st) return error(404, "cluster not found", c);
-    auto o = envelope("consumers of topic returned", c);
-    o["consumers"] = strings(answerable(*st, st->groups_of_topic(name)));
-    return ok(std::move(o));
+    topic_groups.clear();
+    st->consumers_of(name, topic_groups);
+    const timestamp_ms now{wall_now_ms()};
+    std::erase_if(topic_groups, [&](const std::string& g) { return !st->answerable(g, now); });
+    std::sort(topic_groups.begin(), topic_groups.end());
+    std::string a;
+    append_names(a, topic_groups);
+    return ok(envelope_with("consumers of topic returned", c, "consumers", a));
   }
 
   response consumers(const std::string& cluster, const call& c) const {
     const auto* st = state(cluster);
     if (!st) return error(404, "cluster not found", c);
-    auto o = envelope("consumer list returned", c);
-    o["consumers"] = strings(answerable(*st, st->groups()));
-    return ok(std::move(o));
+    auto& cache = lists_of(cluster, st);
+    const timestamp_ms now{wall_now_ms()};
+    if (!cache.consumers_valid || !st->same_answerable_groups(cache.consumers_stamp, now)) {
+      cache.consumers_stamp = st->answerable_groups(now, listed);
+      cache.consumers.clear();
+      append_names(cache.consumers, listed);
+      cache.consumers_valid = true;
+    }
+    return ok(envelope_with("consumer list returned", c, "consumers", cache.consumers));
   }
 
   response consumer(const std::string& cluster, const std::string& group, const call& c) const {
     const auto* st = state(cluster);
-    group_view view;
     if (!st || !st->view_group(group, timestamp_ms{wall_now_ms()}, view))
       return error(404, "cluster or consumer not found", c);
     return response{200, "application/json",
@@ -551,7 +635,7 @@ struct api_v3::impl {
                       status_response_json(not_found_status(cluster, group), c.url, ctx.hostname, fresh), {}};
     }
     auto body = all ? status_response_json(*kept, c.url, ctx.hostname, fresh)
-                    : status_response_json(only_problems(*kept), c.url, ctx.hostname, fresh);
+                    : problems_response_json(*kept, c.url, ctx.hostname, fresh);
     return response{200, "application/json", std::move(body), {}};
   }
 
@@ -627,12 +711,13 @@ struct api_v3::impl {
     // Burrow echoes Go's r.URL.Path: the whole path, percent-decoded.
     const call c{req, m.params, percent_decode(req.path).value_or(req.path)};
     response res;
-    std::string route_label = "unmatched";
+    static const std::string unmatched = "unmatched";
+    const std::string* route_label = &unmatched;
     const route* matched = nullptr;
     switch (m.kind) {
       case match_kind::found: {
         matched = &routes()[static_cast<std::size_t>(m.id)];
-        route_label = std::string(matched->method) + " " + std::string(matched->pattern);
+        route_label = &labels[static_cast<std::size_t>(m.id)];
         // Warren's tokens (auth.hpp); the server applies the same rule to /v3/stream upgrades.
         const access needed = access_for(req.method, matched->pattern);
         if (!authorized(tokens, needed, req.authorization)) {
@@ -655,7 +740,7 @@ struct api_v3::impl {
     // CORS like Burrow: on JSON responses and the admin endpoints, not on /metrics or the catch-all.
     const auto& origin = ctx.cfg->general.access_control_allow_origin;
     if (!origin.empty() && matched && matched->cors) res.headers.emplace_back("Access-Control-Allow-Origin", origin);
-    if (ctx.count_request) ctx.count_request(route_label, res.status);
+    if (ctx.count_request) ctx.count_request(*route_label, res.status);
     return res;
   }
 };

@@ -166,7 +166,15 @@ void append_json(std::string& out, const partition_status& p) {
   out += '}';
 }
 
-void append_json(std::string& out, const group_status& g) {
+namespace {
+
+// A body's size before writing it, so the string grows once (issue 12): the fixed parts plus a
+// generous bound per partition; over-estimates only cost address space until the body is sent.
+std::size_t status_size_hint(const group_status& g) {
+  return 512 + g.partitions.size() * (g.warren ? 720 : 360);
+}
+
+void append_status(std::string& out, const group_status& g, bool problems_only) {
   out += R"({"cluster":)";
   append_json_string(out, g.cluster);
   out += R"(,"group":)";
@@ -176,9 +184,12 @@ void append_json(std::string& out, const group_status& g) {
   out += R"(,"complete":)";
   out += go_float32(g.complete);
   out += R"(,"partitions":[)";
-  for (std::size_t i = 0; i < g.partitions.size(); ++i) {
-    if (i) out += ',';
-    append_json(out, g.partitions[i]);
+  bool first = true;
+  for (const auto& p : g.partitions) {
+    if (problems_only && !(p.status > status_code::ok)) continue;  // rules.cpp only_problems
+    if (!first) out += ',';
+    first = false;
+    append_json(out, p);
   }
   out += R"(],"partition_count":)";
   append_json_uint(out, g.partition_count);
@@ -192,6 +203,23 @@ void append_json(std::string& out, const group_status& g) {
   if (g.warren) append_warren(out, *g.warren);
   out += '}';
 }
+
+std::string status_body(const group_status& g, bool problems_only, std::string_view url, std::string_view host,
+                        const cluster_freshness& freshness) {
+  std::string out;
+  out.reserve(status_size_hint(g) + url.size() + host.size());
+  out += R"({"error":false,"message":"consumer status returned","status":)";
+  append_status(out, g, problems_only);
+  out += ',';
+  append_request(out, url, host);
+  append_freshness_json(out, freshness);
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
+void append_json(std::string& out, const group_status& g) { append_status(out, g, false); }
 
 std::string to_json(const group_status& g) {
   std::string out;
@@ -263,18 +291,24 @@ void append_freshness_json(std::string& out, const cluster_freshness& f) {
 
 std::string status_response_json(const group_status& g, std::string_view url, std::string_view host,
                                  const cluster_freshness& freshness) {
-  std::string out = R"({"error":false,"message":"consumer status returned","status":)";
-  append_json(out, g);
-  out += ',';
-  append_request(out, url, host);
-  append_freshness_json(out, freshness);
-  out += '}';
-  return out;
+  return status_body(g, false, url, host, freshness);
+}
+
+std::string problems_response_json(const group_status& g, std::string_view url, std::string_view host,
+                                   const cluster_freshness& freshness) {
+  return status_body(g, true, url, host, freshness);
 }
 
 std::string consumer_detail_response_json(const group_view& view, std::string_view url, std::string_view host,
                                           const cluster_freshness& freshness) {
-  std::string out = R"({"error":false,"message":"consumer detail returned","topics":)";
+  std::string out;
+  // Size first (issue 12): per partition its fixed fields, its window and the ring's nulls.
+  std::size_t hint = 256 + url.size() + host.size() + view.samples.size() * 96;
+  for (const auto& t : view.topics) hint += t.size() + 8;
+  for (const auto& p : view.partitions)
+    hint += 80 + p.owner.size() + p.client_id.size() + 5 * (p.ring_length - p.window_size);
+  out.reserve(hint);
+  out += R"({"error":false,"message":"consumer detail returned","topics":)";
   append_consumer_topics_json(out, view);
   out += ',';
   append_request(out, url, host);

@@ -44,6 +44,10 @@ void append_freshness_json(std::string& out, const cluster_freshness& f);
 /// one; the HTTP layer decides).
 std::string status_response_json(const group_status& g, std::string_view url, std::string_view host,
                                  const cluster_freshness& freshness = {});
+/// The same body with only the partitions whose status is worse than OK (Burrow's `/status`),
+/// written without copying the status (as `status_response_json(only_problems(g), …)`).
+std::string problems_response_json(const group_status& g, std::string_view url, std::string_view host,
+                                   const cluster_freshness& freshness = {});
 std::string consumer_detail_response_json(const group_view& view, std::string_view url, std::string_view host,
                                           const cluster_freshness& freshness = {});
 

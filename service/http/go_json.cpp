@@ -88,6 +88,34 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+// Boost.JSON 1.81 serializer.ipp's escape table, written out: no HTML escaping, no UTF-8 checks.
+void append_boost_json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t plain = 0;  // start of the run of bytes copied as they are
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\f': out += "\\f"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 0xF];
+    }
+  }
+  out.append(s.data() + plain, s.size() - plain);
+  out += '"';
+}
+
 // Go encoding/json floatEncoder for float32: shortest round-trip digits, %f style unless the
 // magnitude is below 1e-6 or at least 1e21, exponent "e-07" cleaned to "e-7".
 std::string go_float32(float f) {

@@ -43,40 +43,53 @@ router::router(std::vector<route_def> routes) {
   for (auto& r : routes) routes_.push_back({r, split_path(r.pattern)});
 }
 
+// No allocation until a route is found (issue 12): the path is checked for malformed escapes once,
+// then each route's segments are compared against the raw path in place; only the found route's
+// parameters are decoded.
 route_match router::match(std::string_view method, std::string_view path) const {
-  auto segs = split_path(path);
   route_match result;
-  if (segs.empty()) return result;
-  std::vector<std::string> decoded;
-  decoded.reserve(segs.size());
-  for (auto s : segs) {
-    auto d = percent_decode(s);
-    if (!d) {
-      result.kind = match_kind::bad_path;
-      return result;
+  if (path.empty() || path.front() != '/') return result;
+  const std::string_view rest = path.substr(1);
+  std::size_t count = 1;
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] == '/') {
+      ++count;
+    } else if (rest[i] == '%') {
+      // The escape must sit inside its segment: '/' is not a hex digit.
+      if (i + 2 >= rest.size() || hex(rest[i + 1]) < 0 || hex(rest[i + 2]) < 0) {
+        result.kind = match_kind::bad_path;
+        return result;
+      }
     }
-    decoded.push_back(std::move(*d));
   }
   for (const auto& r : routes_) {
-    if (r.segments.size() != segs.size()) continue;
-    std::vector<std::string> params;
+    if (r.segments.size() != count) continue;
     bool ok = true;
-    for (std::size_t i = 0; i < segs.size() && ok; ++i) {
+    std::string_view tail = rest;
+    for (std::size_t i = 0; i < count && ok; ++i) {
+      const auto slash = tail.find('/');
+      const std::string_view seg = tail.substr(0, slash);
+      tail = slash == std::string_view::npos ? std::string_view() : tail.substr(slash + 1);
       const auto& p = r.segments[i];
       if (!p.empty() && p.front() == ':') {
-        // Burrow's httprouter cannot address an empty parameter; neither do we.
-        if (decoded[i].empty()) ok = false;
-        else params.push_back(decoded[i]);
+        ok = !seg.empty();  // Burrow's httprouter cannot address an empty parameter; neither do we
       } else {
-        ok = (segs[i] == p);  // literal segments compare undecoded
+        ok = (seg == p);  // literal segments compare undecoded
       }
     }
     if (!ok) continue;
     if (r.def.method == method || (method == "HEAD" && r.def.method == "GET")) {
       result.kind = match_kind::found;
       result.id = r.def.id;
-      result.params = std::move(params);
       result.allow.clear();
+      tail = rest;
+      for (std::size_t i = 0; i < count; ++i) {
+        const auto slash = tail.find('/');
+        const std::string_view seg = tail.substr(0, slash);
+        tail = slash == std::string_view::npos ? std::string_view() : tail.substr(slash + 1);
+        const auto& p = r.segments[i];
+        if (!p.empty() && p.front() == ':') result.params.push_back(*percent_decode(seg));
+      }
       return result;
     }
     result.kind = match_kind::method_not_allowed;

@@ -1,6 +1,8 @@
 #include "service/http/server.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -280,7 +282,7 @@ struct server::impl {
           if (!authorized(options.tokens, needed, req[bhttp::field::authorization])) {
             auto res = transport_error(401, unauthorized_message(needed), target);
             res.headers.emplace_back("WWW-Authenticate", std::string(www_authenticate));
-            co_await write(stream, res, req.version(), false);
+            co_await write(stream, std::move(res), req.version(), false);
             break;
           }
           bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, req.version()};
@@ -308,7 +310,7 @@ struct server::impl {
         if (!authorized(options.tokens, access::read, r.authorization)) {
           auto res = transport_error(401, unauthorized_message(access::read), r.target);
           res.headers.emplace_back("WWW-Authenticate", std::string(www_authenticate));
-          co_await write(stream, res, req.version(), false);
+          co_await write(stream, std::move(res), req.version(), false);
           break;
         }
         upgrade_request up;
@@ -321,7 +323,7 @@ struct server::impl {
         // No WebSocket endpoint at this path: answer on the (moved) connection and close.
         response nf{404, "text/plain; charset=utf-8",
                     "{\"error\":true,\"message\":\"invalid request type\",\"result\":{}}\n", {}};
-        co_await write(up.state->stream, nf, 11, false);
+        co_await write(up.state->stream, std::move(nf), 11, false);
         co_return;
       }
       request r;
@@ -339,8 +341,11 @@ struct server::impl {
         res = transport_error(500, "internal error", r.target);
       }
       bool keep = req.keep_alive() && !stopping;
-      if (r.method == "HEAD") res.body.clear();
-      if (!co_await write(stream, res, req.version(), keep)) break;
+      if (r.method == "HEAD") {
+        res.body.clear();
+        res.stream.reset();  // HEAD answers as before: the header and an empty body
+      }
+      if (!co_await write(stream, std::move(res), req.version(), keep)) break;
       if (!keep) break;
     }
     co_await close(stream);
@@ -358,7 +363,7 @@ struct server::impl {
       res = transport_error(413, "request body too large", target);
     else
       res = transport_error(400, "malformed HTTP request", target);
-    co_await write(stream, res, 11, false);
+    co_await write(stream, std::move(res), 11, false);
   }
 
   template <class Stream>
@@ -372,18 +377,65 @@ struct server::impl {
     tcp_of(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  // The response is taken by value: its body is moved into Beast's message, never copied.
   template <class Stream>
-  task<bool> write(Stream& stream, const response& res, unsigned version, bool keep) {
+  task<bool> write(Stream& stream, response res, unsigned version, bool keep) {
+    if (res.stream) co_return co_await write_streamed(stream, std::move(res), version, keep);
     bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
     out.set(bhttp::field::server, "warren/" WARREN_VERSION);
-    out.set(bhttp::field::content_type, res.content_type);
-    for (const auto& [k, v] : res.headers) out.set(k, v);
-    out.body() = res.body;
+    out.set(bhttp::field::content_type, std::move(res.content_type));
+    for (auto& [k, v] : res.headers) out.set(k, std::move(v));
+    out.body() = std::move(res.body);
     out.keep_alive(keep);
     out.prepare_payload();
     tcp_of(stream).expires_after(options.timeout);
     auto [ec, n] = co_await bhttp::async_write(stream, out, use_nothrow);
     co_return !ec;
+  }
+
+  // A streamed body (types.hpp body_source): the header, then the source's pieces as they come,
+  // each batch one gather write (one HTTP/1.1 chunk). Between batches the coroutine waits for the
+  // socket, and a source that did work without output is resumed through post(), so other sessions
+  // run between the source's bounded steps. HTTP/1.0 has no chunked encoding: the body ends with
+  // the connection there.
+  template <class Stream>
+  task<bool> write_streamed(Stream& stream, response res, unsigned version, bool keep) {
+    const bool chunked = version >= 11;
+    if (!chunked) keep = false;
+    bhttp::response<bhttp::empty_body> out{static_cast<bhttp::status>(res.status), version};
+    out.set(bhttp::field::server, "warren/" WARREN_VERSION);
+    out.set(bhttp::field::content_type, std::move(res.content_type));
+    for (auto& [k, v] : res.headers) out.set(k, std::move(v));
+    out.keep_alive(keep);
+    if (chunked) out.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> sr{out};
+    tcp_of(stream).expires_after(options.timeout);
+    {
+      auto [ec, n] = co_await bhttp::async_write_header(stream, sr, use_nothrow);
+      if (ec) co_return false;
+    }
+    std::vector<std::string_view> pieces;
+    std::vector<asio::const_buffer> buffers;
+    for (bool more = true; more;) {
+      more = res.stream->next(pieces);
+      buffers.clear();
+      for (auto p : pieces)
+        if (!p.empty()) buffers.emplace_back(p.data(), p.size());
+      if (buffers.empty()) {
+        if (more) co_await asio::post(ex, asio::use_awaitable);
+        continue;
+      }
+      tcp_of(stream).expires_after(options.timeout);
+      auto [ec, n] = chunked ? co_await asio::async_write(stream, bhttp::make_chunk(buffers), use_nothrow)
+                             : co_await asio::async_write(stream, buffers, use_nothrow);
+      if (ec) co_return false;
+    }
+    if (chunked) {
+      tcp_of(stream).expires_after(options.timeout);
+      auto [ec, n] = co_await asio::async_write(stream, bhttp::make_chunk_last(), use_nothrow);
+      if (ec) co_return false;
+    }
+    co_return keep;
   }
 };
 

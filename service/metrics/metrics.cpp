@@ -1,5 +1,8 @@
 #include "service/metrics/metrics.hpp"
 
+#include <array>
+#include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <optional>
 
@@ -68,143 +71,37 @@ struct writer {
 double seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
 std::string_view or_unknown(std::string_view v) { return v.empty() ? std::string_view("unknown") : v; }
 
-// kafka-lag-exporter's series (its names and labels, so its Grafana dashboards work) and Warren's
-// time-lag series (issue 11), from the kept statuses. One pass per family: the text format wants a
-// family's samples together. Unknown values are left out rather than written as NaN. Per
-// partition Warren adds only the time lag with its method and records lost (when > 0): time to
-// drain and retention risk are per group here (per partition in the JSON), which keeps the body at
-// 4 added lines per partition.
-void render_time_lag_series(writer& w, const group_evaluator& ev) {
-  // KLE's member labels: "unknown" when no member owns the partition. Warren does not keep the
-  // member id (only host and client id), so consumer_id is "unknown" (proto/http/openapi.yaml).
-  auto partition_family = [&](const char* name, const char* help, auto&& value) {
-    w.header(name, help);
-    ev.for_each({}, [&](const group_status& g) {
-      for (const auto& p : g.partitions) {
-        if (!p.end) continue;  // KLE: a partition without a committed offset has no value
-        const auto v = value(p);
-        if (!v) continue;
-        const auto part = std::to_string(p.partition);
-        w.sample(name,
-                 {{"cluster_name", g.cluster}, {"group", g.group}, {"topic", p.topic}, {"partition", part},
-                  {"member_host", or_unknown(p.owner)}, {"consumer_id", "unknown"},
-                  {"client_id", or_unknown(p.client_id)}},
-                 *v);
-      }
-    });
-  };
-  partition_family("kafka_consumergroup_group_offset", "Last group consumed offset of a partition",
-                   [](const partition_status& p) { return std::optional<std::int64_t>(p.end->offset); });
-  partition_family("kafka_consumergroup_group_lag", "Group offset lag of a partition",
-                   [](const partition_status& p) { return std::optional<std::uint64_t>(p.current_lag); });
-  partition_family("kafka_consumergroup_group_lag_seconds", "Group time lag of a partition",
-                   [](const partition_status& p) -> std::optional<double> {
-                     if (!p.warren || p.warren->time_lag.lag_ms < 0) return std::nullopt;
-                     return seconds(p.warren->time_lag.lag_ms);
-                   });
-  w.header("kafka_consumergroup_group_max_lag", "Max group offset lag");
-  ev.for_each({}, [&](const group_status& g) {
-    w.sample("kafka_consumergroup_group_max_lag", {{"cluster_name", g.cluster}, {"group", g.group}},
-             g.maxlag ? g.maxlag->current_lag : 0);
-  });
-  w.header("kafka_consumergroup_group_max_lag_seconds", "Max group time lag");
-  ev.for_each({}, [&](const group_status& g) {
-    if (g.warren && g.warren->max_time_lag_ms >= 0)
-      w.sample("kafka_consumergroup_group_max_lag_seconds", {{"cluster_name", g.cluster}, {"group", g.group}},
-               seconds(g.warren->max_time_lag_ms));
-  });
-  w.header("kafka_consumergroup_group_sum_lag", "Sum of group offset lag");
-  ev.for_each({}, [&](const group_status& g) {
-    w.sample("kafka_consumergroup_group_sum_lag", {{"cluster_name", g.cluster}, {"group", g.group}}, g.totallag);
-  });
-  w.header("kafka_consumergroup_group_topic_sum_lag", "Sum of group offset lag across topic partitions");
-  ev.for_each({}, [&](const group_status& g) {
-    // Partitions are in (topic, partition) order: one sum per run of a topic.
-    for (std::size_t i = 0; i < g.partitions.size();) {
-      std::uint64_t sum = 0;
-      std::size_t j = i;
-      for (; j < g.partitions.size() && g.partitions[j].topic == g.partitions[i].topic; ++j)
-        sum += g.partitions[j].current_lag;
-      w.sample("kafka_consumergroup_group_topic_sum_lag",
-               {{"cluster_name", g.cluster}, {"group", g.group}, {"topic", g.partitions[i].topic}}, sum);
-      i = j;
-    }
-  });
-
-  w.header("warren_consumer_partition_lag_seconds",
-           "Age of the oldest unconsumed record of the partition, by method; lower_bound=\"true\" when it is a lower bound");
-  ev.for_each({}, [&](const group_status& g) {
-    for (const auto& p : g.partitions) {
-      if (!p.warren || p.warren->time_lag.lag_ms < 0) continue;
-      const auto part = std::to_string(p.partition);
-      w.sample("warren_consumer_partition_lag_seconds",
-               {{"cluster", g.cluster}, {"consumer_group", g.group}, {"topic", p.topic}, {"partition", part},
-                {"method", to_string(p.warren->time_lag.method)},
-                {"lower_bound", p.warren->time_lag.lower_bound ? "true" : "false"}},
-               seconds(p.warren->time_lag.lag_ms));
-    }
-  });
-  w.header("warren_consumer_time_to_drain_seconds",
-           "Seconds until the group's lag reaches 0 at current rates (absent when not draining)");
-  ev.for_each({}, [&](const group_status& g) {
-    if (g.warren && g.warren->time_to_drain_s)
-      w.sample("warren_consumer_time_to_drain_seconds", {{"cluster", g.cluster}, {"consumer_group", g.group}},
-               static_cast<double>(*g.warren->time_to_drain_s));
-  });
-  w.header("warren_consumer_unread_deleted_in_seconds",
-           "Seconds until the group's oldest unread record becomes eligible for deletion by retention.ms (<= 0: already)");
-  ev.for_each({}, [&](const group_status& g) {
-    if (g.warren && g.warren->unread_deleted_in_ms != partition_time_lag::none)
-      w.sample("warren_consumer_unread_deleted_in_seconds", {{"cluster", g.cluster}, {"consumer_group", g.group}},
-               seconds(g.warren->unread_deleted_in_ms));
-  });
-  w.header("warren_consumer_data_loss",
-           "1 when a committed offset of the group is below its partition's log start (unread records deleted)");
-  ev.for_each({}, [&](const group_status& g) {
-    w.sample("warren_consumer_data_loss", {{"cluster", g.cluster}, {"consumer_group", g.group}},
-             g.warren && g.warren->data_loss_partitions > 0 ? 1 : 0);
-  });
-  w.header("warren_consumer_partition_records_lost",
-           "Records below the log start the group never read (log start - committed offset; only when > 0)");
-  ev.for_each({}, [&](const group_status& g) {
-    for (const auto& p : g.partitions) {
-      if (!p.warren || p.warren->records_lost == 0) continue;
-      const auto part = std::to_string(p.partition);
-      w.sample("warren_consumer_partition_records_lost",
-               {{"cluster", g.cluster}, {"consumer_group", g.group}, {"topic", p.topic}, {"partition", part}},
-               p.warren->records_lost);
-    }
-  });
-}
-
 // kafka-lag-exporter's per-partition log offsets and Warren's topic retention, from the store.
-void render_partition_offsets(writer& w, const offset_store& store) {
-  w.header("kafka_partition_latest_offset", "Latest offset of a partition");
-  for (const auto& c : store.cluster_names()) {
-    const auto* st = store.cluster(c);
-    for (const auto& t : st->topics()) {
-      auto offsets = st->topic_offsets(t);
-      if (!offsets) continue;
-      for (std::size_t i = 0; i < offsets->size(); ++i) {
-        const auto part = std::to_string(i);
-        w.sample("kafka_partition_latest_offset", {{"cluster_name", c}, {"topic", t}, {"partition", part}},
-                 (*offsets)[i]);
+void render_partition_offsets(writer& w, const offset_store& store, unsigned sets) {
+  if (sets & metric_set_kle) {
+    w.header("kafka_partition_latest_offset", "Latest offset of a partition");
+    for (const auto& c : store.cluster_names()) {
+      const auto* st = store.cluster(c);
+      for (const auto& t : st->topics()) {
+        auto offsets = st->topic_offsets(t);
+        if (!offsets) continue;
+        for (std::size_t i = 0; i < offsets->size(); ++i) {
+          const auto part = std::to_string(i);
+          w.sample("kafka_partition_latest_offset", {{"cluster_name", c}, {"topic", t}, {"partition", part}},
+                   (*offsets)[i]);
+        }
+      }
+    }
+    w.header("kafka_partition_earliest_offset", "Earliest offset of a partition");
+    for (const auto& c : store.cluster_names()) {
+      const auto* st = store.cluster(c);
+      for (const auto& t : st->topics()) {
+        const std::int32_t n = st->partition_count(t).value_or(0);
+        for (std::int32_t p = 0; p < n; ++p) {
+          const auto v = st->log_start(t, partition_id{p});
+          if (v < 0) continue;
+          const auto part = std::to_string(p);
+          w.sample("kafka_partition_earliest_offset", {{"cluster_name", c}, {"topic", t}, {"partition", part}}, v);
+        }
       }
     }
   }
-  w.header("kafka_partition_earliest_offset", "Earliest offset of a partition");
-  for (const auto& c : store.cluster_names()) {
-    const auto* st = store.cluster(c);
-    for (const auto& t : st->topics()) {
-      const std::int32_t n = st->partition_count(t).value_or(0);
-      for (std::int32_t p = 0; p < n; ++p) {
-        const auto v = st->log_start(t, partition_id{p});
-        if (v < 0) continue;
-        const auto part = std::to_string(p);
-        w.sample("kafka_partition_earliest_offset", {{"cluster_name", c}, {"topic", t}, {"partition", part}}, v);
-      }
-    }
-  }
+  if (!(sets & metric_set_warren)) return;
   w.header("warren_topic_retention_seconds", "The topic's retention.ms in seconds (-1 = infinite)");
   for (const auto& c : store.cluster_names()) {
     const auto* st = store.cluster(c);
@@ -216,64 +113,542 @@ void render_partition_offsets(writer& w, const offset_store& store) {
   }
 }
 
+// ---- Per-group families: rendered into one fragment per group, family by family ----
+// Appends without temporaries: label values escaped in place, numbers through to_chars (the same
+// text as std::to_string and "%.6g").
+void put_escaped(std::string& out, std::string_view v) {
+  if (v.find_first_of("\\\"\n") == std::string_view::npos) {
+    out.append(v);
+    return;
+  }
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+}
+template <class I>
+void put_int(std::string& out, I v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+void put_double(std::string& out, double v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 6);
+  out.append(buf, r.ptr);
+}
+
+// The per-group families in exposition order, with the set each belongs to.
+enum family : std::uint8_t {
+  f_burrow_lag_total,
+  f_burrow_status,
+  f_burrow_partition_lag,
+  f_burrow_current_offset,
+  f_burrow_partition_status,
+  f_kle_offset,
+  f_kle_lag,
+  f_kle_lag_seconds,
+  f_kle_max_lag,
+  f_kle_max_lag_seconds,
+  f_kle_sum_lag,
+  f_kle_topic_sum_lag,
+  f_warren_partition_lag_seconds,
+  f_warren_time_to_drain,
+  f_warren_unread_deleted_in,
+  f_warren_data_loss,
+  f_warren_records_lost,
+  f_warren_partition_count,
+  f_warren_complete,
+  family_count
+};
+struct family_info {
+  const char* name;
+  const char* help;
+  unsigned set;
+};
+constexpr family_info families[family_count] = {
+    // Burrow's gauges, same names and labels; status codes 1 OK, 2 WARN, 3 ERR (group) and
+    // 1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND (partition).
+    {"burrow_kafka_consumer_lag_total", "The sum of all partition current lag values for the group", metric_set_burrow},
+    {"burrow_kafka_consumer_status", "The status of the consumer group (1 OK, 2 WARN, 3 ERR)", metric_set_burrow},
+    {"burrow_kafka_consumer_partition_lag", "Number of messages the consumer group is behind", metric_set_burrow},
+    {"burrow_kafka_consumer_current_offset", "Latest offset committed by the consumer group", metric_set_burrow},
+    {"burrow_kafka_topic_partition_status", "The status of the topic partition for the consumer group",
+     metric_set_burrow},
+    // kafka-lag-exporter's series (its names and labels, so its Grafana dashboards work).
+    {"kafka_consumergroup_group_offset", "Last group consumed offset of a partition", metric_set_kle},
+    {"kafka_consumergroup_group_lag", "Group offset lag of a partition", metric_set_kle},
+    {"kafka_consumergroup_group_lag_seconds", "Group time lag of a partition", metric_set_kle},
+    {"kafka_consumergroup_group_max_lag", "Max group offset lag", metric_set_kle},
+    {"kafka_consumergroup_group_max_lag_seconds", "Max group time lag", metric_set_kle},
+    {"kafka_consumergroup_group_sum_lag", "Sum of group offset lag", metric_set_kle},
+    {"kafka_consumergroup_group_topic_sum_lag", "Sum of group offset lag across topic partitions", metric_set_kle},
+    // Warren's time-lag series (issue 11) and additions.
+    {"warren_consumer_partition_lag_seconds",
+     "Age of the oldest unconsumed record of the partition, by method; lower_bound=\"true\" when it is a lower bound",
+     metric_set_warren},
+    {"warren_consumer_time_to_drain_seconds",
+     "Seconds until the group's lag reaches 0 at current rates (absent when not draining)", metric_set_warren},
+    {"warren_consumer_unread_deleted_in_seconds",
+     "Seconds until the group's oldest unread record becomes eligible for deletion by retention.ms (<= 0: already)",
+     metric_set_warren},
+    {"warren_consumer_data_loss",
+     "1 when a committed offset of the group is below its partition's log start (unread records deleted)",
+     metric_set_warren},
+    {"warren_consumer_partition_records_lost",
+     "Records below the log start the group never read (log start - committed offset; only when > 0)",
+     metric_set_warren},
+    {"warren_consumer_partition_count", "Partitions of the consumer group (Burrow's partition_count)",
+     metric_set_warren},
+    {"warren_consumer_complete", "Fraction of the group's partitions with a complete window", metric_set_warren},
+};
+
+std::string family_header(const family_info& f) {
+  return std::string("# HELP ") + f.name + ' ' + f.help + "\n# TYPE " + f.name + " gauge\n";
+}
+
+/// One group's rendered per-group families: family f is text[offsets[f], offsets[f + 1]).
+struct group_fragment {
+  std::uint64_t generation = 0;
+  std::string text;
+  std::array<std::uint32_t, family_count + 1> offsets{};
+  std::string_view of(std::size_t f) const { return {text.data() + offsets[f], offsets[f + 1] - offsets[f]}; }
+};
+
+// Renders the enabled per-group families of `g`. Partitions are in (topic, partition) order.
+// KLE: a partition without a committed offset has no value; its member labels are "unknown" when
+// no member owns the partition, and consumer_id is always "unknown" (Warren keeps the member's host
+// and client id, not its id: proto/http/openapi.yaml). Unknown values are left out rather than
+// written as NaN. Per partition Warren adds only the time lag with its method and records lost
+// (when > 0): time to drain and retention risk are per group here (per partition in the JSON).
+// `o` is scratch space reused between groups (its capacity is kept): the fragment gets one
+// allocation of the exact size.
+std::shared_ptr<group_fragment> render_group(const group_status& g, std::uint64_t generation, unsigned sets,
+                                             std::string& o) {
+  auto frag = std::make_shared<group_fragment>();
+  frag->generation = generation;
+  o.clear();
+  std::string cluster, group;
+  put_escaped(cluster, g.cluster);
+  put_escaped(group, g.group);
+  // Label prefixes of the two label styles, escaped once per group.
+  const std::string burrow_labels = "{cluster=\"" + cluster + "\",consumer_group=\"" + group + '"';
+  const std::string kle_labels = "{cluster_name=\"" + cluster + "\",group=\"" + group + '"';
+  std::string topic;  // the escaped topic of the partition being rendered
+  const std::string* last_topic = nullptr;
+  auto topic_of = [&](const partition_status& p) -> const std::string& {
+    if (!last_topic || *last_topic != p.topic) {
+      topic.clear();
+      put_escaped(topic, p.topic);
+      last_topic = &p.topic;
+    }
+    return topic;
+  };
+  auto name = [&](family f) { o.append(families[f].name); };
+  auto end_int = [&](auto v) {
+    o += ' ';
+    put_int(o, v);
+    o += '\n';
+  };
+  auto end_double = [&](double v) {
+    o += ' ';
+    put_double(o, v);
+    o += '\n';
+  };
+  auto group_sample = [&](family f, const std::string& labels) {
+    name(f);
+    o += labels;
+    o += '}';
+  };
+  // Burrow's partition labels: cluster, consumer_group, partition, topic.
+  auto burrow_partition = [&](family f, const partition_status& p) {
+    name(f);
+    o += burrow_labels;
+    o += ",partition=\"";
+    put_int(o, p.partition);
+    o += "\",topic=\"";
+    o += topic_of(p);
+    o += "\"}";
+  };
+  auto kle_partition = [&](family f, const partition_status& p) {
+    name(f);
+    o += kle_labels;
+    o += ",topic=\"";
+    o += topic_of(p);
+    o += "\",partition=\"";
+    put_int(o, p.partition);
+    o += "\",member_host=\"";
+    put_escaped(o, or_unknown(p.owner));
+    o += "\",consumer_id=\"unknown\",client_id=\"";
+    put_escaped(o, or_unknown(p.client_id));
+    o += "\"}";
+  };
+  auto warren_partition = [&](family f, const partition_status& p) {
+    name(f);
+    o += burrow_labels;
+    o += ",topic=\"";
+    o += topic_of(p);
+    o += "\",partition=\"";
+    put_int(o, p.partition);
+    o += '"';
+  };
+
+  for (std::size_t f = 0; f < family_count; ++f) {
+    frag->offsets[f] = static_cast<std::uint32_t>(o.size());
+    if (!(families[f].set & sets)) continue;
+    switch (static_cast<family>(f)) {
+      case f_burrow_lag_total:
+        group_sample(f_burrow_lag_total, burrow_labels);
+        end_int(g.totallag);
+        break;
+      case f_burrow_status:
+        group_sample(f_burrow_status, burrow_labels);
+        end_int(static_cast<int>(g.status));
+        break;
+      case f_burrow_partition_lag:
+        for (const auto& p : g.partitions) {
+          burrow_partition(f_burrow_partition_lag, p);
+          end_int(p.current_lag);
+        }
+        break;
+      case f_burrow_current_offset:
+        for (const auto& p : g.partitions) {
+          if (p.complete < 1.0f || !p.end) continue;  // Burrow: only complete partitions
+          burrow_partition(f_burrow_current_offset, p);
+          end_int(p.end->offset);
+        }
+        break;
+      case f_burrow_partition_status:
+        for (const auto& p : g.partitions) {
+          if (p.complete < 1.0f) continue;
+          burrow_partition(f_burrow_partition_status, p);
+          end_int(static_cast<int>(p.status));
+        }
+        break;
+      case f_kle_offset:
+        for (const auto& p : g.partitions) {
+          if (!p.end) continue;
+          kle_partition(f_kle_offset, p);
+          end_int(p.end->offset);
+        }
+        break;
+      case f_kle_lag:
+        for (const auto& p : g.partitions) {
+          if (!p.end) continue;
+          kle_partition(f_kle_lag, p);
+          end_int(p.current_lag);
+        }
+        break;
+      case f_kle_lag_seconds:
+        for (const auto& p : g.partitions) {
+          if (!p.end || !p.warren || p.warren->time_lag.lag_ms < 0) continue;
+          kle_partition(f_kle_lag_seconds, p);
+          end_double(seconds(p.warren->time_lag.lag_ms));
+        }
+        break;
+      case f_kle_max_lag:
+        group_sample(f_kle_max_lag, kle_labels);
+        end_int(g.maxlag ? g.maxlag->current_lag : 0);
+        break;
+      case f_kle_max_lag_seconds:
+        if (g.warren && g.warren->max_time_lag_ms >= 0) {
+          group_sample(f_kle_max_lag_seconds, kle_labels);
+          end_double(seconds(g.warren->max_time_lag_ms));
+        }
+        break;
+      case f_kle_sum_lag:
+        group_sample(f_kle_sum_lag, kle_labels);
+        end_int(g.totallag);
+        break;
+      case f_kle_topic_sum_lag:
+        // One sum per run of a topic.
+        for (std::size_t i = 0; i < g.partitions.size();) {
+          std::uint64_t sum = 0;
+          std::size_t j = i;
+          for (; j < g.partitions.size() && g.partitions[j].topic == g.partitions[i].topic; ++j)
+            sum += g.partitions[j].current_lag;
+          name(f_kle_topic_sum_lag);
+          o += kle_labels;
+          o += ",topic=\"";
+          o += topic_of(g.partitions[i]);
+          o += "\"}";
+          end_int(sum);
+          i = j;
+        }
+        break;
+      case f_warren_partition_lag_seconds:
+        for (const auto& p : g.partitions) {
+          if (!p.warren || p.warren->time_lag.lag_ms < 0) continue;
+          warren_partition(f_warren_partition_lag_seconds, p);
+          o += ",method=\"";
+          put_escaped(o, to_string(p.warren->time_lag.method));
+          o += p.warren->time_lag.lower_bound ? "\",lower_bound=\"true\"}" : "\",lower_bound=\"false\"}";
+          end_double(seconds(p.warren->time_lag.lag_ms));
+        }
+        break;
+      case f_warren_time_to_drain:
+        if (g.warren && g.warren->time_to_drain_s) {
+          group_sample(f_warren_time_to_drain, burrow_labels);
+          end_double(static_cast<double>(*g.warren->time_to_drain_s));
+        }
+        break;
+      case f_warren_unread_deleted_in:
+        if (g.warren && g.warren->unread_deleted_in_ms != partition_time_lag::none) {
+          group_sample(f_warren_unread_deleted_in, burrow_labels);
+          end_double(seconds(g.warren->unread_deleted_in_ms));
+        }
+        break;
+      case f_warren_data_loss:
+        group_sample(f_warren_data_loss, burrow_labels);
+        end_int(g.warren && g.warren->data_loss_partitions > 0 ? 1 : 0);
+        break;
+      case f_warren_records_lost:
+        for (const auto& p : g.partitions) {
+          if (!p.warren || p.warren->records_lost == 0) continue;
+          warren_partition(f_warren_records_lost, p);
+          o += '}';
+          end_int(p.warren->records_lost);
+        }
+        break;
+      case f_warren_partition_count:
+        group_sample(f_warren_partition_count, burrow_labels);
+        end_int(g.partition_count);
+        break;
+      case f_warren_complete:
+        group_sample(f_warren_complete, burrow_labels);
+        end_double(static_cast<double>(g.complete));
+        break;
+      case family_count: break;
+    }
+  }
+  frag->offsets[family_count] = static_cast<std::uint32_t>(o.size());
+  frag->text.assign(o);
+  return frag;
+}
+
+using steady = std::chrono::steady_clock;
+// One io-thread turn of a scrape: refresh groups, or gather pieces, until this is spent.
+constexpr auto slice_budget = std::chrono::microseconds(2000);
+// A batch handed to the server: at most this many bytes (one chunk, one gather write).
+constexpr std::size_t batch_bytes = 1 << 20;
+// Pieces shorter than this are copied into the batch's staging buffer rather than written as
+// their own iovec (a million one-partition groups would otherwise be millions of tiny buffers).
+constexpr std::size_t small_piece = 2048;
+
+struct key_view {
+  std::string_view cluster, group;
+};
+struct group_key {
+  std::string cluster, group;
+};
+struct key_less {
+  using is_transparent = void;
+  static key_view v(const group_key& k) { return {k.cluster, k.group}; }
+  static key_view v(const key_view& k) { return k; }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    const key_view x = v(a), y = v(b);
+    return x.cluster < y.cluster || (x.cluster == y.cluster && x.group < y.group);
+  }
+};
+
 }  // namespace
 
-std::string render_metrics(const metrics_sources& s) {
+struct metrics_cache::state {
+  unsigned sets;
+  std::map<group_key, std::shared_ptr<const group_fragment>, key_less> groups;  // (cluster, group) order
+  std::array<std::string, family_count> headers;
+  std::string scratch;
+  counters stats;
+
+  explicit state(unsigned s) : sets(s) {
+    for (std::size_t f = 0; f < family_count; ++f) headers[f] = family_header(families[f]);
+  }
+  void forget(std::map<group_key, std::shared_ptr<const group_fragment>, key_less>::iterator it) {
+    stats.bytes -= it->second->text.size();
+    ++stats.dropped;
+    groups.erase(it);
+  }
+};
+
+namespace {
+
+// One scrape (types.hpp body_source). Three phases, each in bounded steps:
+// 1. refresh: walk the kept statuses in (cluster, group) order beside the cache, re-render the
+//    groups whose generation changed, drop cached groups that are gone, and keep a reference to
+//    every current fragment (so a later change of the cache cannot pull text from under a write);
+// 2. families: for each enabled family its header, then that family's part of every fragment;
+// 3. tail: the fresh series.
+class scrape_source final : public http::body_source {
+ public:
+  scrape_source(std::shared_ptr<metrics_cache::state> st, const group_evaluator* ev, std::function<std::string()> tail)
+      : st_(std::move(st)), ev_(ev), tail_(std::move(tail)) {
+    if (!ev_) phase_ = phase::tail;
+  }
+
+  bool next(std::vector<std::string_view>& pieces) override {
+    pieces.clear();
+    staging_.clear();
+    switch (phase_) {
+      case phase::refresh:
+        refresh();
+        return true;
+      case phase::gather:
+        gather(pieces);
+        return true;
+      case phase::tail:
+        tail_text_ = tail_ ? tail_() : std::string();
+        pieces.emplace_back(tail_text_);
+        phase_ = phase::done;
+        return false;
+      case phase::done: break;
+    }
+    return false;
+  }
+
+ private:
+  enum class phase { refresh, gather, tail, done };
+
+  void refresh() {
+    auto& st = *st_;
+    auto& cache = st.groups;
+    const auto began = steady::now();
+    auto it = started_ ? cache.upper_bound(key_view{resume_.cluster, resume_.group}) : cache.begin();
+    bool stopped = false;
+    ev_->for_each_after(resume_.cluster, resume_.group, [&](const group_status& g, std::uint64_t generation) {
+      const key_view k{g.cluster, g.group};
+      while (it != cache.end() && key_less{}(it->first, k)) st.forget(it++);  // removed groups
+      if (it != cache.end() && !key_less{}(k, it->first)) {
+        if (it->second->generation != generation) {
+          st.stats.bytes -= it->second->text.size();
+          it->second = render_group(g, generation, st.sets, st.scratch);
+          st.stats.bytes += it->second->text.size();
+          ++st.stats.rendered;
+        } else {
+          ++st.stats.reused;
+        }
+      } else {
+        it = cache.emplace_hint(it, group_key{g.cluster, g.group}, render_group(g, generation, st.sets, st.scratch));
+        st.stats.bytes += it->second->text.size();
+        ++st.stats.rendered;
+      }
+      fragments_.push_back(it->second);
+      ++it;
+      if (steady::now() - began < slice_budget) return true;
+      resume_ = group_key{g.cluster, g.group};
+      stopped = true;
+      return false;
+    });
+    started_ = true;
+    if (stopped) return;
+    while (it != cache.end()) st.forget(it++);  // removed since the last scrape, after the last kept group
+    st.stats.groups = cache.size();
+    while (family_ < family_count && !(families[family_].set & st.sets)) ++family_;
+    phase_ = family_ < family_count ? phase::gather : phase::tail;
+    header_done_ = false;
+  }
+
+  void add(std::vector<std::string_view>& pieces, std::string_view p, std::size_t& bytes) {
+    if (p.empty()) return;
+    bytes += p.size();
+    if (p.size() < small_piece) {
+      // Staging never reallocates (reserved once), so earlier views into it stay valid.
+      const bool extend = !pieces.empty() && !staging_.empty() &&
+                          pieces.back().data() + pieces.back().size() == staging_.data() + staging_.size();
+      staging_.append(p);
+      if (extend) pieces.back() = std::string_view(pieces.back().data(), pieces.back().size() + p.size());
+      else pieces.emplace_back(staging_.data() + staging_.size() - p.size(), p.size());
+      return;
+    }
+    pieces.emplace_back(p);
+  }
+
+  void gather(std::vector<std::string_view>& pieces) {
+    auto& st = *st_;
+    if (staging_.capacity() < batch_bytes) staging_.reserve(batch_bytes);
+    const auto began = steady::now();
+    std::size_t bytes = 0;
+    while (family_ < family_count) {
+      if (!header_done_) {
+        add(pieces, st.headers[family_], bytes);
+        header_done_ = true;
+        index_ = 0;
+      }
+      for (; index_ < fragments_.size(); ++index_) {
+        if (bytes >= batch_bytes - small_piece || ((index_ & 255) == 0 && steady::now() - began > slice_budget))
+          return;
+        add(pieces, fragments_[index_]->of(family_), bytes);
+      }
+      do ++family_;
+      while (family_ < family_count && !(families[family_].set & st.sets));
+      header_done_ = false;
+    }
+    fragments_.clear();
+    fragments_.shrink_to_fit();
+    phase_ = phase::tail;
+  }
+
+  std::shared_ptr<metrics_cache::state> st_;
+  const group_evaluator* ev_;
+  std::function<std::string()> tail_;
+  phase phase_ = phase::refresh;
+  bool started_ = false;
+  group_key resume_;
+  std::vector<std::shared_ptr<const group_fragment>> fragments_;
+  std::size_t family_ = 0;
+  bool header_done_ = false;
+  std::size_t index_ = 0;
+  std::string staging_;
+  std::string tail_text_;
+};
+
+}  // namespace
+
+unsigned metric_set_named(std::string_view name) {
+  if (name == "burrow") return metric_set_burrow;
+  if (name == "kle") return metric_set_kle;
+  if (name == "warren") return metric_set_warren;
+  return 0;
+}
+
+unsigned metric_sets_of(const std::vector<std::string>& names) {
+  unsigned sets = 0;
+  for (const auto& n : names) sets |= metric_set_named(n);
+  return sets;
+}
+
+metrics_cache::metrics_cache(unsigned sets) : state_(std::make_shared<state>(sets)) {}
+metrics_cache::~metrics_cache() = default;
+
+std::shared_ptr<http::body_source> metrics_cache::scrape(const group_evaluator* ev, std::function<std::string()> tail) {
+  return std::make_shared<scrape_source>(state_, ev, std::move(tail));
+}
+
+std::string metrics_cache::render(const group_evaluator* ev, const std::function<std::string()>& tail) {
+  scrape_source src(state_, ev, tail);
+  std::string out;
+  std::vector<std::string_view> pieces;
+  for (bool more = true; more;) {
+    more = src.next(pieces);
+    for (auto p : pieces) out.append(p);
+  }
+  return out;
+}
+
+const metrics_cache::counters& metrics_cache::stats() const { return state_->stats; }
+unsigned metrics_cache::sets() const { return state_->sets; }
+
+std::string render_metrics(const metrics_sources& s, unsigned sets) {
+  metrics_cache cache(sets);
+  return cache.render(s.evaluator, [&] { return render_metrics_tail(s, sets); });
+}
+
+std::string render_metrics_tail(const metrics_sources& s, unsigned sets) {
   writer w;
   w.out.reserve(64 * 1024);
   if (s.evaluator) {
-    // Burrow's gauges, same names and labels; status codes 1 OK, 2 WARN, 3 ERR (group) and
-    // 1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND (partition).
-    w.header("burrow_kafka_consumer_lag_total", "The sum of all partition current lag values for the group");
-    s.evaluator->for_each({}, [&](const group_status& g) {
-      w.sample("burrow_kafka_consumer_lag_total", {{"cluster", g.cluster}, {"consumer_group", g.group}}, g.totallag);
-    });
-    w.header("burrow_kafka_consumer_status", "The status of the consumer group (1 OK, 2 WARN, 3 ERR)");
-    s.evaluator->for_each({}, [&](const group_status& g) {
-      w.sample("burrow_kafka_consumer_status", {{"cluster", g.cluster}, {"consumer_group", g.group}},
-               static_cast<int>(g.status));
-    });
-    w.header("burrow_kafka_consumer_partition_lag", "Number of messages the consumer group is behind");
-    s.evaluator->for_each({}, [&](const group_status& g) {
-      for (const auto& p : g.partitions) {
-        auto part = std::to_string(p.partition);
-        w.sample("burrow_kafka_consumer_partition_lag",
-                 {{"cluster", g.cluster}, {"consumer_group", g.group}, {"partition", part}, {"topic", p.topic}},
-                 p.current_lag);
-      }
-    });
-    w.header("burrow_kafka_consumer_current_offset", "Latest offset committed by the consumer group");
-    s.evaluator->for_each({}, [&](const group_status& g) {
-      for (const auto& p : g.partitions) {
-        if (p.complete < 1.0f || !p.end) continue;  // Burrow: only complete partitions
-        auto part = std::to_string(p.partition);
-        w.sample("burrow_kafka_consumer_current_offset",
-                 {{"cluster", g.cluster}, {"consumer_group", g.group}, {"partition", part}, {"topic", p.topic}},
-                 p.end->offset);
-      }
-    });
-    w.header("burrow_kafka_topic_partition_status", "The status of the topic partition for the consumer group");
-    s.evaluator->for_each({}, [&](const group_status& g) {
-      for (const auto& p : g.partitions) {
-        if (p.complete < 1.0f) continue;
-        auto part = std::to_string(p.partition);
-        w.sample("burrow_kafka_topic_partition_status",
-                 {{"cluster", g.cluster}, {"consumer_group", g.group}, {"partition", part}, {"topic", p.topic}},
-                 static_cast<int>(p.status));
-      }
-    });
-    render_time_lag_series(w, *s.evaluator);
-    // Warren's additions.
-    w.header("warren_consumer_partition_count", "Partitions of the consumer group (Burrow's partition_count)");
-    s.evaluator->for_each({}, [&](const group_status& g) {
-      w.sample("warren_consumer_partition_count", {{"cluster", g.cluster}, {"consumer_group", g.group}},
-               g.partition_count);
-    });
-    w.header("warren_consumer_complete", "Fraction of the group's partitions with a complete window");
-    s.evaluator->for_each({}, [&](const group_status& g) {
-      w.sample("warren_consumer_complete", {{"cluster", g.cluster}, {"consumer_group", g.group}},
-               static_cast<double>(g.complete));
-    });
     const auto& es = s.evaluator->stats();
     w.header("warren_evaluations_total", "Group evaluations", "counter");
     w.sample("warren_evaluations_total", {}, es.evaluations);
@@ -292,29 +667,32 @@ std::string render_metrics(const metrics_sources& s) {
     w.sample("warren_evaluator_dirty_groups", {}, es.dirty);
   }
   if (s.store) {
-    w.header("burrow_kafka_topic_partition_offset", "Latest offset the topic partition has");
-    for (const auto& c : s.store->cluster_names()) {
-      const auto* st = s.store->cluster(c);
-      for (const auto& t : st->topics()) {
-        auto offsets = st->topic_offsets(t);
-        if (!offsets) continue;
-        for (std::size_t i = 0; i < offsets->size(); ++i) {
-          auto part = std::to_string(i);
-          w.sample("burrow_kafka_topic_partition_offset", {{"cluster", c}, {"partition", part}, {"topic", t}},
-                   (*offsets)[i]);
+    if (sets & metric_set_burrow) {
+      w.header("burrow_kafka_topic_partition_offset", "Latest offset the topic partition has");
+      for (const auto& c : s.store->cluster_names()) {
+        const auto* st = s.store->cluster(c);
+        for (const auto& t : st->topics()) {
+          auto offsets = st->topic_offsets(t);
+          if (!offsets) continue;
+          for (std::size_t i = 0; i < offsets->size(); ++i) {
+            auto part = std::to_string(i);
+            w.sample("burrow_kafka_topic_partition_offset", {{"cluster", c}, {"partition", part}, {"topic", t}},
+                     (*offsets)[i]);
+          }
         }
       }
     }
-    render_partition_offsets(w, *s.store);
+    render_partition_offsets(w, *s.store, sets);
+    // One family's samples together (the text format wants it; several clusters interleaved them).
+    const auto clusters = s.store->cluster_names();
     w.header("warren_store_groups", "Groups stored");
+    for (const auto& c : clusters) w.sample("warren_store_groups", {{"cluster", c}}, s.store->cluster(c)->group_count());
     w.header("warren_store_tracked_partitions", "Group partitions with a commit window");
+    for (const auto& c : clusters)
+      w.sample("warren_store_tracked_partitions", {{"cluster", c}}, s.store->cluster(c)->tracked_partitions());
     w.header("warren_store_pending_commits", "Commits held until their topic appears in broker metadata");
-    for (const auto& c : s.store->cluster_names()) {
-      const auto* st = s.store->cluster(c);
-      w.sample("warren_store_groups", {{"cluster", c}}, st->group_count());
-      w.sample("warren_store_tracked_partitions", {{"cluster", c}}, st->tracked_partitions());
-      w.sample("warren_store_pending_commits", {{"cluster", c}}, st->pending_count());
-    }
+    for (const auto& c : clusters)
+      w.sample("warren_store_pending_commits", {{"cluster", c}}, s.store->cluster(c)->pending_count());
     const auto& ss = s.store->stats();
     w.header("warren_store_commits_total", "Commits received by the store, by outcome", "counter");
     w.sample("warren_store_commits_total", {{"outcome", "stored"}}, ss.commits_stored);

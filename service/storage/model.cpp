@@ -81,7 +81,10 @@ void cluster_state::set_broker_offset(const broker_offset_update& u, timestamp_m
   const std::int32_t partition = u.partition.value;
   if (partition < 0) return;
   auto it = broker_.find(u.topic);
-  if (it == broker_.end()) it = broker_.emplace(std::string(u.topic), broker_topic{}).first;
+  if (it == broker_.end()) {
+    it = broker_.emplace(std::string(u.topic), broker_topic{}).first;
+    ++generation_;
+  }
   auto& t = it->second;
   const auto n = static_cast<std::size_t>(options_.intervals);
   if (u.partition_count > t.partition_count) {  // grows, never shrinks
@@ -147,6 +150,7 @@ cluster_state::group_entry& cluster_state::group_for(std::string_view group, boo
   if (it == groups_.end()) {
     if (created) *created = true;
     it = groups_.emplace(std::string(group), group_state{}).first;
+    ++generation_;
   }
   last_group_.entry = &*it;
   return *it;
@@ -156,6 +160,7 @@ cluster_state::group_map::iterator cluster_state::erase_group(group_map::iterato
   auto& topics = it->second.topics;
   while (!topics.empty()) unlink_topic(topics, topics.begin());
   if (last_group_.entry == &*it) last_group_ = {};
+  ++generation_;
   return groups_.erase(it);
 }
 
@@ -269,6 +274,12 @@ commit_outcome cluster_state::apply_commit(std::string_view group, std::string_v
   if (where == dest::append) {
     const std::int64_t broker = *latest_broker(bt, partition);
     lag = broker > offset ? static_cast<std::uint64_t>(broker) - static_cast<std::uint64_t>(offset) : 0;
+    // Warren (issue 12): a group that may have been left out of a list (below the threshold of this
+    // commit or of a list handed out), or one moving backwards, may change the list: bump.
+    const std::int64_t old = g.second.last_commit;
+    if (ts != old &&
+        (ts < old || old < std::max(expire_threshold(timestamp_ms{now}), listed_threshold_)))
+      ++generation_;
     g.second.last_commit = ts;
   }
 
@@ -415,7 +426,10 @@ std::vector<std::string> cluster_state::delete_topic(std::string_view topic_view
     // Burrow #426: a group left without topics stayed forever (OK, 0 partitions). Warren removes it.
     if (topics.empty()) erase_group(it);
   }
-  if (auto b = broker_.find(topic); b != broker_.end()) broker_.erase(b);
+  if (auto b = broker_.find(topic); b != broker_.end()) {
+    broker_.erase(b);
+    ++generation_;
+  }
   pending_.erase_topic(topic);
   std::sort(changed.begin(), changed.end());
   return changed;
@@ -513,6 +527,35 @@ void cluster_state::consumers_of(std::string_view topic, std::vector<std::string
 }
 
 bool cluster_state::has_group(std::string_view group) const { return groups_.find(group) != groups_.end(); }
+
+// The same test as view_group's lazy expiry.
+bool cluster_state::answerable(std::string_view group, timestamp_ms now) const {
+  auto it = groups_.find(group);
+  return it != groups_.end() && !(expire_threshold(now) > it->second.last_commit);
+}
+
+cluster_state::group_list_stamp cluster_state::answerable_groups(timestamp_ms now,
+                                                                 std::vector<std::string_view>& out) const {
+  out.clear();
+  group_list_stamp s{generation_, expire_threshold(now), INT64_MAX};
+  listed_threshold_ = std::max(listed_threshold_, s.threshold);
+  out.reserve(groups_.size());
+  for (const auto& [name, g] : groups_) {
+    if (s.threshold > g.last_commit) continue;
+    out.emplace_back(name);
+    s.oldest = std::min(s.oldest, g.last_commit);
+  }
+  std::sort(out.begin(), out.end());
+  return s;
+}
+
+// Listed groups had last_commit ≥ s.oldest ≥ threshold; one that moved backwards or one unlisted that
+// moved at all bumped the generation (apply_commit). So with the generation unchanged, a later
+// threshold in [s.threshold, s.oldest] lists the same groups.
+bool cluster_state::same_answerable_groups(const group_list_stamp& s, timestamp_ms now) const {
+  const std::int64_t t = expire_threshold(now);
+  return s.generation == generation_ && t >= s.threshold && t <= s.oldest;
+}
 
 std::size_t cluster_state::group_count() const { return groups_.size(); }
 

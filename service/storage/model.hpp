@@ -237,6 +237,29 @@ class cluster_state {
   /// listed until set_broker_offset() applies them.
   void consumers_of(std::string_view topic, std::vector<std::string>& out) const;
   bool has_group(std::string_view group) const;
+  /// Warren (issue 12): true when view_group(group, now) would answer (known and not expired at
+  /// `now`), without building the view. O(1).
+  bool answerable(std::string_view group, timestamp_ms now) const;
+
+  /// Warren (issue 12): what the list from answerable_groups() depended on, for caching a body
+  /// built from it (http/api_v3 caches the `/consumer` list).
+  struct group_list_stamp {
+    std::uint64_t generation = 0;  ///< generation() when listed
+    std::int64_t threshold = 0;    ///< the expire threshold of the `now` it was listed at
+    std::int64_t oldest = 0;       ///< smallest last_commit listed (INT64_MAX when none)
+  };
+  /// Warren (issue 12): the groups view_group() answers at `now`, sorted, appended to `out`
+  /// (cleared first; the views are valid until the next mutation). O(g log g).
+  group_list_stamp answerable_groups(timestamp_ms now, std::vector<std::string_view>& out) const;
+  /// True when answerable_groups(now) would list exactly what the call that returned `s` listed:
+  /// nothing that adds, removes or (un)expires a group happened since, and at `now` no listed group
+  /// has expired and no unlisted one is back (the clock did not go backwards). O(1).
+  bool same_answerable_groups(const group_list_stamp& s, timestamp_ms now) const;
+  /// Warren (issue 12): bumped by every mutation that adds or removes a group or a broker topic, and
+  /// by every change of a group's last commit that may change whether it is answerable (a move
+  /// backwards, or one from below the expire threshold of the mutation or of a list handed out).
+  /// Unchanged generation = unchanged topics() and groups().
+  std::uint64_t generation() const { return generation_; }
   /// Fills `out` (cleared first) with the group's state. False when unknown or expired at `now`
   /// (Burrow's lazy-expiry check; the group is not removed here).
   bool view_group(std::string_view group, timestamp_ms now, group_view& out) const;
@@ -361,6 +384,10 @@ class cluster_state {
   std::map<std::string, broker_topic, std::less<>> broker_;
   detail::pending_buffer pending_;
   detail::string_pool strings_;
+  // Warren (issue 12): see generation(). `listed_threshold_` is the highest expire threshold a list
+  // was handed out at (answerable_groups): a group below it may be missing from a cached list.
+  std::uint64_t generation_ = 0;
+  mutable std::int64_t listed_threshold_ = INT64_MIN;
 };
 
 }  // namespace warren
