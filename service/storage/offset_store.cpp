@@ -300,19 +300,31 @@ struct offset_store::impl {
     chunks.reserve(pos.size() + 1);
     chunks.push_back(snapshot::encode_header(h));
     std::uint64_t groups = 0, bytes = chunks.back().size() + 4;
-    constexpr std::size_t slice_groups = 1024;
+    // A slice ends after 4096 stored partitions (or 1024 groups): ~10 ms of io-thread time on the
+    // development machine in Debug, whatever the group sizes (a slice of 1 024 groups of 100
+    // partitions held it 683 ms). One group is never split, so a single group with more
+    // partitions than that is one longer slice.
+    constexpr std::size_t slice_groups = 1024, slice_slots = 4096;
+    snapshot::partition_image part;
     for (std::int32_t p = 0; p < count; ++p) {
       const auto& names = buckets[static_cast<std::size_t>(p)];
       snapshot::partition_encoder enc;
       enc.start(pos[static_cast<std::size_t>(p)] < 0 ? -1 : pos[static_cast<std::size_t>(p)]);
-      for (std::size_t i = 0; i < names.size(); i += slice_groups) {
+      std::size_t i = 0;
+      while (i < names.size()) {
         end_slice();
         co_await asio::post(ex, asio::use_awaitable);  // let batches and queries run
         slice_start = steady::now();
-        snapshot::partition_image part;
-        const auto n = std::min(slice_groups, names.size() - i);
-        states.at(cluster).export_groups(std::span<const std::string>(names).subspan(i, n), part);
-        for (const auto& g : part.groups) enc.add(g);
+        const auto& state = states.at(cluster);
+        std::size_t slots = 0;
+        for (const auto end = std::min(names.size(), i + slice_groups); i < end && slots < slice_slots; ++i) {
+          part.groups.clear();
+          state.export_groups(std::span<const std::string>(names).subspan(i, 1), part);
+          for (const auto& g : part.groups) {
+            for (const auto& t : g.topics) slots += t.slots.size();
+            enc.add(g);
+          }
+        }
       }
       enc.finish();
       groups += enc.groups;

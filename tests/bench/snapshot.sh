@@ -111,11 +111,14 @@ run() {
   done
   ready=$(now_ms)
   # The status without what differs by design between a replay and a restore (observedAt: when
-  # Warren stored a commit) and Burrow's request echo.
+  # Warren stored a commit; the "warren" objects: when it evaluated, the log end it saw then) and
+  # Burrow's request echo.
   curl -s "$probe" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)["status"]
-for p in d.get("partitions") or []:
+d.pop("warren", None)
+for p in (d.get("partitions") or []) + ([d["maxlag"]] if isinstance(d.get("maxlag"), dict) else []):
+    p.pop("warren", None)
     for k in ("start", "end"):
         if isinstance(p.get(k), dict): p[k].pop("observedAt", None)
 print(json.dumps(d, sort_keys=True))' >"$work/$name.lag"

@@ -193,6 +193,21 @@ std::string acl_config(const kafka_cluster& kafka) {
 }
 
 // The line a consumer that fell back logs (exactly once): consumer, cluster, reason, mode.
+// GET /v3/health, checked against proto/http/openapi.yaml; the parsed body.
+boost::json::value checked_health(const warren_process& w) {
+  const auto reply = w.get("/v3/health");
+  openapi_spec spec{std::filesystem::path(source_dir()) / "proto/http/openapi.yaml"};
+  auto ct = reply.headers.find("content-type");
+  auto problems = spec.check(live_response{"GET", "/v3/health", reply.status,
+                                           ct == reply.headers.end() ? "" : ct->second, reply.body});
+  BOOST_TEST(problems.empty(), [&] {
+    std::string all;
+    for (const auto& problem : problems) all += problem + "\n";
+    return all;
+  }());
+  return parse_json(reply.body);
+}
+
 std::string fallback_line(const std::string& name) {
   return "consumer " + name + " of cluster " + name + ": cannot read __consumer_offsets (TOPIC_AUTHORIZATION_FAILED";
 }
@@ -243,17 +258,7 @@ BOOST_AUTO_TEST_CASE(admin_source_gives_the_same_offsets_owners_and_statuses_as_
   BOOST_TEST(num(at(lag(w, "admin", "ledger"), {"status", "partitions", 0, "current_lag"})) == 25);
 
   // Health and metrics report the source and its schedule lag; /v3/health keeps to openapi.yaml.
-  const auto health_reply = w.get("/v3/health");
-  auto health = parse_json(health_reply.body);
-  openapi_spec spec{std::filesystem::path(source_dir()) / "proto/http/openapi.yaml"};
-  auto ct = health_reply.headers.find("content-type");
-  auto problems = spec.check(live_response{"GET", "/v3/health", health_reply.status,
-                                           ct == health_reply.headers.end() ? "" : ct->second, health_reply.body});
-  BOOST_TEST(problems.empty(), [&] {
-    std::string all;
-    for (const auto& problem : problems) all += problem + "\n";
-    return all;
-  }());
+  const auto health = checked_health(w);
   BOOST_TEST(at(health, {"clusters", "admin", "offsets_caught_up"}).as_bool());
   BOOST_TEST(at(health, {"clusters", "admin"}).as_object().contains("admin_schedule_lag_ms"), health);
   BOOST_TEST(!at(health, {"clusters", "topic"}).as_object().contains("admin_schedule_lag_ms"), health);
@@ -388,17 +393,7 @@ BOOST_AUTO_TEST_CASE(users_denied_the_offsets_topic_fall_back_to_the_admin_api_w
   BOOST_TEST(consumer_list(w, "none").empty());
 
   // The mode in use, in /v3/health (which keeps to openapi.yaml) and /metrics.
-  const auto health_reply = w.get("/v3/health");
-  openapi_spec spec{std::filesystem::path(source_dir()) / "proto/http/openapi.yaml"};
-  auto ct = health_reply.headers.find("content-type");
-  auto problems = spec.check(live_response{"GET", "/v3/health", health_reply.status,
-                                           ct == health_reply.headers.end() ? "" : ct->second, health_reply.body});
-  BOOST_TEST(problems.empty(), [&] {
-    std::string all;
-    for (const auto& problem : problems) all += problem + "\n";
-    return all;
-  }());
-  const auto health = parse_json(health_reply.body);
+  const auto health = checked_health(w);
   auto source = [&](const char* cluster) { return at(health, {"clusters", cluster, "offsets_sources", 0}); };
   BOOST_TEST(str(at(source("reader"), {"mode"})) == "offsets-topic");
   BOOST_TEST(!at(source("reader"), {"fallback"}).as_bool());
