@@ -4,6 +4,7 @@
 #
 #   replay.sh [--build DIR] [--groups N] [--topics T] [--partitions P] [--rounds R]
 #             [--duration S] [--server warren|burrow] [--burrow PATH] [--keep]
+#             [--env NAME=VALUE]... [--no-http] [--perf FILE]
 #
 # Starts a KRaft broker (tests/support/kafka.sh), creates T data topics of P partitions
 # (bench-data-0 .. bench-data-(T-1)) and a one-partition offsets topic, writes N groups x T topics x
@@ -16,6 +17,13 @@
 #   http     wrk (loopback, 1 thread) on /consumer/{g}/lag (32 conns, random group), /consumer
 #            (32), /consumer/{g} (8), /topic (8): requests/s, p50, p99, max, errors
 #   metrics  one /metrics scrape: seconds and bytes (Warren only; Burrow has no /metrics)
+# --env NAME=VALUE sets a variable for the server process only (e.g. MALLOC_ARENA_MAX=2, or
+# LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to compare allocators); --no-http stops after
+# the memory figures; --perf FILE records `perf record -g` of the server from start to catch-up
+# (read it with `perf report -i FILE --no-children --tid PID`; the PID is printed).
+# Memory also shows where the resident anonymous memory is, from /proc/PID/smaps: the main heap
+# ([heap], glibc's main arena), the other anonymous mappings (thread arenas, large blocks), and the
+# number of 64 MB-aligned anonymous mappings (glibc thread arenas reserve 64 MB each).
 # Defaults: N = 1000, T = 10, P = 10, R = 3 (100 000 partitions, 300 000 records). For the issue's
 # table: --groups 1000 (100 k partitions; with --rounds 10, 1 M records) and --groups 10000
 # (1 M partitions, 3 M records).
@@ -29,6 +37,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
 build=$root/build-rel groups=1000 topics=10 partitions=10 rounds=3 duration=10 server=warren burrow="" keep=0
+server_env=() http=1 perf_out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
@@ -40,7 +49,10 @@ while [ $# -gt 0 ]; do
     --server) server=$2; shift 2 ;;
     --burrow) burrow=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    --env) server_env+=("$2"); shift 2 ;;
+    --no-http) http=0; shift ;;
+    --perf) perf_out=$2; shift 2 ;;
+    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
     *) echo "replay.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -69,6 +81,8 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now_ms() { date +%s%3N; }
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+# CPU seconds (user + system, all threads) of a process so far, from /proc/PID/stat.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"; }
 
 kport=$(free_port) cport=$(free_port)
 export WARREN_OWNER_PID=$$
@@ -92,7 +106,7 @@ base=http://127.0.0.1:$port
 if [ "$server" = warren ]; then
   cat >"$work/server.toml" <<TOML
 [logging]
-level = "warn"
+level = "${WARREN_REPLAY_LOG_LEVEL:-warn}"
 [cluster.c]
 servers = ["$bootstrap"]
 offset-refresh = 10
@@ -106,14 +120,14 @@ intervals = 10
 address = "127.0.0.1:$port"
 TOML
   start=$(now_ms)
-  (cd "$work" && exec "$binary" --config "$work/server.toml" >"$work/server.log" 2>&1) &
+  (cd "$work" && exec env "${server_env[@]}" "$binary" --config "$work/server.toml" >"$work/server.log" 2>&1) &
 else
   mkdir -p "$work/burrow"
   cat >"$work/burrow/burrow.toml" <<TOML
 [general]
 access-control-allow-origin = "*"
 [logging]
-level = "warn"
+level = "${WARREN_REPLAY_LOG_LEVEL:-warn}"
 [zookeeper]
 servers = []
 [client-profile.bench]
@@ -143,10 +157,17 @@ expire-cache = 10
 address = "127.0.0.1:$port"
 TOML
   start=$(now_ms)
-  (cd "$work/burrow" && exec "$binary" --config-dir "$work/burrow" >"$work/server.log" 2>&1) &
+  (cd "$work/burrow" && exec env "${server_env[@]}" "$binary" --config-dir "$work/burrow" >"$work/server.log" 2>&1) &
 fi
 pid=$!
 pids+=("$pid")
+perf_pid=""
+if [ -n "$perf_out" ]; then
+  perf record -q -g -F 499 -p "$pid" -o "$perf_out" >"$work/perf.log" 2>&1 &
+  perf_pid=$!
+  pids+=("$perf_pid")
+  echo "replay.sh: perf records pid $pid into $perf_out"
+fi
 
 # Caught up: Warren says so on /burrow/admin/ready; Burrow has no such signal, so its group list
 # must hold every group. Polled every 100 ms (the figure is accurate to that).
@@ -167,8 +188,13 @@ until caught_up; do
   sleep 0.1
 done
 ready=$(now_ms)
+ready_cpu=$(cpu_s "$pid")
 elapsed_ms=$((ready - start))
 peak_replay_kb=$(status_kb "$pid" VmHWM)
+if [ -n "$perf_pid" ]; then
+  kill -INT "$perf_pid" 2>/dev/null || true
+  wait "$perf_pid" 2>/dev/null || true
+fi
 sleep 10  # settle: the figure asked for is RSS "once caught up", not during the last batch
 rss_kb=$(status_kb "$pid" VmRSS)
 peak_kb=$(status_kb "$pid" VmHWM)
@@ -176,9 +202,24 @@ peak_kb=$(status_kb "$pid" VmHWM)
 printf '\n%-44s %s\n' "figure" "$server"
 printf '%-44s %s\n' "ingest until caught up" \
   "$(awk -v r="$records" -v ms="$elapsed_ms" 'BEGIN {printf "%.0f records/s (%d records in %.2f s)", r / (ms / 1000), r, ms / 1000}')"
+printf '%-44s %s\n' "server CPU until caught up (user+sys)" "$ready_cpu s"
 printf '%-44s %s\n' "peak RSS during replay (VmHWM at catch-up)" "$((peak_replay_kb / 1024)) MB"
 printf '%-44s %s\n' "RSS once caught up (+10 s)" \
   "$((rss_kb / 1024)) MB ($((rss_kb * 1024 / tracked)) B/partition); VmHWM $((peak_kb / 1024)) MB"
+# Resident anonymous memory by kind: [heap] (glibc's main arena), other anonymous mappings, and how
+# many of those are 64 MB-aligned and at least 1 MB resident (glibc thread arenas, or not).
+smaps=$(awk '
+  /^[0-9a-f]+-[0-9a-f]+ / {
+    split($1, r, "-"); name = $6; anon = (NF < 6 || name == "[heap]")
+    heap = (name == "[heap]"); aligned = (substr(r[1], length(r[1]) - 6) == "0000000" || substr(r[1], length(r[1]) - 6) == "4000000" || substr(r[1], length(r[1]) - 6) == "8000000" || substr(r[1], length(r[1]) - 6) == "c000000")
+    next
+  }
+  $1 == "Rss:" && anon { if (heap) h += $2; else { o += $2; if (aligned && $2 >= 1024) n++ } }
+  END { printf "%d %d %d", h / 1024, o / 1024, n }' "/proc/$pid/smaps")
+read -r heap_mb other_mb arenas <<<"$smaps"
+printf '%-44s %s
+' "  of which anonymous (smaps, +10 s)"   "[heap] $heap_mb MB, other anonymous $other_mb MB ($arenas 64 MB-aligned mappings >= 1 MB resident)"
+if [ "$http" -eq 0 ]; then exit 0; fi
 
 cat >"$work/bench.lua" <<'LUA'
 local counter = 0
@@ -215,3 +256,5 @@ if [ "$server" = warren ]; then
   pass=$(curl -s "$base/metrics" | awk '/^warren_evaluation_pass_seconds / {print $2}')
   printf '%-44s %s\n' "last periodic evaluation pass" "${pass:-?} s"
 fi
+printf '%-44s %s\n' "RSS after the HTTP figures" \
+  "$(($(status_kb "$pid" VmRSS) / 1024)) MB; VmHWM $(($(status_kb "$pid" VmHWM) / 1024)) MB"
