@@ -291,4 +291,59 @@ BOOST_AUTO_TEST_CASE(instances_split_the_offsets_topic_fail_over_and_spread_agai
   BOOST_TEST(gave_up >= 1u, "a survivor logged the partitions it gave up");
 }
 
+// With [warren] state-dir: a lone member restarted resumes every partition from its snapshot; one
+// that rejoins while another owns everything drops what it restored (its first assignment is
+// empty) and reads its new share from the beginning, so no group is answered twice.
+BOOST_AUTO_TEST_CASE(snapshot_positions_are_used_for_partitions_given_back_and_dropped_otherwise) {
+  fleet_env env;
+  const auto state_dir = write_temp_file("placeholder", "").parent_path() / "state";
+  const std::string with_snapshot =
+      fleet_config(env.kafka.bootstrap()) + "state-dir = \"" + state_dir.string() + "\"\nsnapshot-interval = 3600\n";
+  std::map<std::string, std::string> reference;
+  auto a = std::make_unique<warren_process>(with_snapshot);
+  BOOST_REQUIRE(poll_until(
+      [&] {
+        if (!ready(*a) || owned(*a).size() != static_cast<std::size_t>(log_partitions)) return false;
+        for (const auto& g : groups) {
+          auto lag = parse_json(a->get("/v3/kafka/hand/consumer/" + g + "/lag").body);
+          if (str(at(lag, {"status", "status"})) != "OK" || num(at(lag, {"status", "partition_count"})) != 2)
+            return false;
+          reference[g] = answers_of(*a, g);
+        }
+        return true;
+      },
+      30s));
+
+  // Alone again after a restart: the group gives it every partition back, resumed, nothing to read.
+  BOOST_TEST(a->process().terminate() == 0);
+  a = std::make_unique<warren_process>(with_snapshot);
+  {
+    const std::string problem = wait_sharing({a.get()}, reference, log_partitions, 30s);
+    BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n" << a->output());
+  }
+  BOOST_TEST(a->output().find("(6 resumed where they were read to, 0 restored ones dropped), 0 records to read") !=
+                 std::string::npos,
+             group_lines(a->output()));
+
+  // A second member takes half; the first leaves (its snapshot now holds its half) and rejoins
+  // while the second owns everything.
+  auto b = std::make_unique<warren_process>(fleet_config(env.kafka.bootstrap()));
+  {
+    const std::string problem = wait_sharing({a.get(), b.get()}, reference, 1, 30s);
+    BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n" << a->output());
+  }
+  BOOST_TEST(a->process().terminate() == 0);
+  a.reset();
+  {
+    const std::string problem = wait_sharing({b.get()}, reference, log_partitions, 30s);
+    BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n" << b->output());
+  }
+  a = std::make_unique<warren_process>(with_snapshot);
+  {
+    const std::string problem = wait_sharing({a.get(), b.get()}, reference, 1, 30s);
+    BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n" << group_lines(a->output()));
+  }
+  BOOST_TEST_MESSAGE("rejoined member:\n" << group_lines(a->output()));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
