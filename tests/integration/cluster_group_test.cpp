@@ -11,6 +11,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@
 
 #include "service/core/clock.hpp"
 #include "service/storage/snapshot.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/json_helpers.hpp"
 #include "tests/support/kafka_harness.hpp"
 #include "tests/support/offsets_records.hpp"
@@ -207,6 +209,25 @@ std::string group_lines(const std::string& log) {
   return out;
 }
 
+// Once `w` owns every partition and rates every group OK over 2 partitions: its answers, per group.
+std::map<std::string, std::string> settled_answers(const warren_process& w) {
+  std::map<std::string, std::string> out;
+  const bool settled = poll_until(
+      [&] {
+        if (!ready(w) || owned(w).size() != static_cast<std::size_t>(log_partitions)) return false;
+        for (const auto& g : groups) {
+          auto lag = parse_json(w.get("/v3/kafka/hand/consumer/" + g + "/lag").body);
+          if (str(at(lag, {"status", "status"})) != "OK" || num(at(lag, {"status", "partition_count"})) != 2)
+            return false;
+          out[g] = answers_of(w, g);
+        }
+        return true;
+      },
+      30s);
+  if (!settled) out.clear();
+  return out;
+}
+
 long long ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
 }
@@ -223,20 +244,9 @@ BOOST_AUTO_TEST_CASE(instances_split_the_offsets_topic_fail_over_and_spread_agai
   std::map<std::string, std::string> reference;
   {
     warren_process ref(base_config(env.kafka.bootstrap(), ""));
-    BOOST_REQUIRE(poll_until([&] { return ready(ref); }, 30s));
-    BOOST_TEST(owned(ref).size() == static_cast<std::size_t>(log_partitions));
+    reference = settled_answers(ref);
+    BOOST_REQUIRE_EQUAL(reference.size(), groups.size());
     BOOST_TEST(str(at(source_of(ref), {"cluster_group"})) == "");
-    BOOST_REQUIRE(poll_until(
-        [&] {
-          for (const auto& g : groups) {
-            auto lag = parse_json(ref.get("/v3/kafka/hand/consumer/" + g + "/lag").body);
-            if (str(at(lag, {"status", "status"})) != "OK" || num(at(lag, {"status", "partition_count"})) != 2)
-              return false;
-            reference[g] = answers_of(ref, g);
-          }
-          return true;
-        },
-        30s));
     BOOST_TEST(reference.at(groups[0]).find("\"totallag\":") != std::string::npos, reference.at(groups[0]));
   }
 
@@ -299,20 +309,9 @@ BOOST_AUTO_TEST_CASE(snapshot_positions_are_used_for_partitions_given_back_and_d
   const auto state_dir = write_temp_file("placeholder", "").parent_path() / "state";
   const std::string with_snapshot =
       fleet_config(env.kafka.bootstrap()) + "state-dir = \"" + state_dir.string() + "\"\nsnapshot-interval = 3600\n";
-  std::map<std::string, std::string> reference;
   auto a = std::make_unique<warren_process>(with_snapshot);
-  BOOST_REQUIRE(poll_until(
-      [&] {
-        if (!ready(*a) || owned(*a).size() != static_cast<std::size_t>(log_partitions)) return false;
-        for (const auto& g : groups) {
-          auto lag = parse_json(a->get("/v3/kafka/hand/consumer/" + g + "/lag").body);
-          if (str(at(lag, {"status", "status"})) != "OK" || num(at(lag, {"status", "partition_count"})) != 2)
-            return false;
-          reference[g] = answers_of(*a, g);
-        }
-        return true;
-      },
-      30s));
+  const auto reference = settled_answers(*a);
+  BOOST_REQUIRE_EQUAL(reference.size(), groups.size());
 
   // Alone again after a restart: the group gives it every partition back, resumed, nothing to read.
   BOOST_TEST(a->process().terminate() == 0);
@@ -344,6 +343,37 @@ BOOST_AUTO_TEST_CASE(snapshot_positions_are_used_for_partitions_given_back_and_d
     BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n" << group_lines(a->output()));
   }
   BOOST_TEST_MESSAGE("rejoined member:\n" << group_lines(a->output()));
+}
+
+// A reader that fails is restarted with a new client, i.e. as a new member: what it owned is
+// dropped unless the group gives it back, and the two members again share without overlap.
+BOOST_AUTO_TEST_CASE(a_restarted_reader_rejoins_as_a_new_member) {
+  fleet_env env;
+  const std::string config = fleet_config(env.kafka.bootstrap());
+  ::setenv("WARREN_FAULT_INJECTION", "1", 1);
+  std::unique_ptr<warren_process> a;
+  try {
+    a = std::make_unique<warren_process>(config);
+  } catch (...) {
+    ::unsetenv("WARREN_FAULT_INJECTION");
+    throw;
+  }
+  ::unsetenv("WARREN_FAULT_INJECTION");
+  const auto reference = settled_answers(*a);
+  BOOST_REQUIRE_EQUAL(reference.size(), groups.size());
+  auto b = std::make_unique<warren_process>(config);
+  {
+    const std::string problem = wait_sharing({a.get(), b.get()}, reference, 1, 30s);
+    BOOST_REQUIRE_MESSAGE(problem.empty(), problem);
+  }
+  auto r = http_call(a->port(), "POST", "/v3/admin/fault/offsets_reader/hand");
+  BOOST_REQUIRE_MESSAGE(r.status == 200u, r.body);
+  BOOST_REQUIRE(poll_until([&] { return a->output().find("rejoining cluster-group cg-fleet") != std::string::npos; }, 20s));
+  {
+    const std::string problem = wait_sharing({a.get(), b.get()}, reference, 1, 30s);
+    BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n" << group_lines(a->output()));
+  }
+  BOOST_TEST_MESSAGE("restarted member:\n" << group_lines(a->output()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
