@@ -136,8 +136,8 @@ struct app::impl {
         auto limit = cfg.warren.ready_timeout;
         return limit.count() > 0 && std::chrono::steady_clock::now() - started > limit;
       }
-    for (const auto& r : readers)
-      if (!r->stats().caught_up) {
+    for (const auto& r : readers)  // issue 14: latched (a cluster-group member: its first assignment read)
+      if (!r->stats().ready) {
         auto limit = cfg.warren.ready_timeout;
         return limit.count() > 0 && std::chrono::steady_clock::now() - started > limit;
       }
@@ -167,6 +167,9 @@ struct app::impl {
       else if (!r->stats().unreadable.empty())  // issue 13, fallback = "none"
         f.reason = "offsets reader " + r->name() + " cannot read its offsets topic: " + r->stats().unreadable;
       else if (!r->stats().connected) f.reason = "offsets reader " + r->name() + " cannot reach the brokers";
+      else if (!r->stats().cluster_group.empty() && !r->stats().assigned)  // issue 14
+        f.reason = "offsets reader " + r->name() + " waiting for its cluster-group " + r->stats().cluster_group +
+                   " assignment";
       else if (!r->stats().caught_up) f.reason = "offsets replay in progress";
       f.stale = !f.reason.empty();
     }
@@ -202,7 +205,14 @@ struct app::impl {
         h.admin_source = true;
       }
     for (const auto& s : offsets_sources())  // issue 13: the mode each consumer uses now
-      if (s.cluster == cluster) h.offsets_sources.push_back({s.consumer, s.admin ? "kafka-admin" : "offsets-topic", s.fallback, s.reason});
+      if (s.cluster == cluster) {
+        h.offsets_sources.push_back({s.consumer, s.admin ? "kafka-admin" : "offsets-topic", s.fallback, s.reason, {}, {}});
+        for (const auto& r : readers)  // issue 14: the partitions this instance reads
+          if (r->name() == s.consumer && !s.admin) {
+            h.offsets_sources.back().cluster_group = r->stats().cluster_group;
+            h.offsets_sources.back().owned_partitions = r->stats().owned_partitions;
+          }
+      }
     h.freshness = freshness(cluster);
     return h;
   }

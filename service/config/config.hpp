@@ -207,6 +207,17 @@ struct consumer_module {
   /// kafka-admin defaults above (offsets and groups every cluster offset-refresh); "none" keeps
   /// retrying the topic and reports the cluster stale.
   std::string fallback = "kafka-admin";
+  /// kafka only (Warren key `cluster-group`, issue 14): several Warren instances with the same value
+  /// share this consumer's offsets topic through a Kafka consumer group of that name (subscribe,
+  /// cooperative-sticky assignment, no offsets committed): each reads, stores and answers only the
+  /// groups of the offsets-topic partitions assigned to it, and drops them when they are revoked.
+  /// Absent = [warren] cluster-group; empty (neither set) = read every partition, no group. With it,
+  /// fallback defaults to "none" (the Admin API source would read every group on every instance).
+  std::string cluster_group;
+  /// kafka only (`cluster-group-session-timeout`, issue 14): the group's session timeout: an instance
+  /// silent this long (killed, partitioned away) loses its partitions to the others. 6..300 (the
+  /// broker's group.min/max.session.timeout.ms must allow it). Requires cluster_group.
+  std::chrono::seconds cluster_group_session_timeout{10};
 };
 
 /// [storage.NAME]: the offset store. Exactly one; absent = one named "default" with these values.
@@ -372,6 +383,9 @@ struct warren_options {
   /// kafka_consumergroup_* / kafka_partition_*), "warren" (warren_consumer_*, warren_topic_*). Process
   /// series (warren_evaluation_*, warren_store_*, warren_http_*, ...) are always exported. At least one.
   std::vector<std::string> metrics{"burrow", "kle", "warren"};
+  /// Issue 14: the cluster-group of every [consumer.X] of class kafka that sets none itself (see
+  /// consumer_module::cluster_group). Empty = none.
+  std::string cluster_group;
 };
 
 /// The whole configuration. After a successful load: clusters holds at least one module (unless

@@ -784,6 +784,10 @@ void read_clusters(const toml::table& root, config& cfg, error_sink& sink) {
 }
 
 void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
+  // Issue 14: [warren] cluster-group is the default of every class kafka consumer (read_warren
+  // reads and checks the key itself; a bad value is reported there).
+  std::string default_group;
+  if (auto g = root.at_path("warren.cluster-group").value<std::string>()) default_group = *g;
   for_each_module(root, "consumer", sink, [&](table_reader& r, const std::string& name) {
     consumer_module m;
     m.name = name;
@@ -824,6 +828,7 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
       if (m.admin_group_refresh.count() == 0) m.admin_group_refresh = m.admin_offset_refresh;
       r.not_for_class(m.class_name, {"fallback"});  // issue 13: kafka only
       m.fallback = "none";
+      r.not_for_class(m.class_name, {"cluster-group", "cluster-group-session-timeout"});  // issue 14: kafka only
     } else {
       r.not_for_class(m.class_name, {"offset-refresh", "group-refresh", "max-in-flight", "request-timeout", "max-backoff"});
     }
@@ -841,6 +846,22 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
       if (r.read("fallback", m.fallback) && m.fallback != "kafka-admin" && m.fallback != "none")
         r.error("fallback", "must be \"kafka-admin\" (switch to the Admin API when the offsets topic cannot be read) "
                             "or \"none\", got " + in_quotes(m.fallback));
+      // Issue 14: instances sharing the offsets topic through a consumer group.
+      const bool own_group = r.has("cluster-group");
+      if (r.read("cluster-group", m.cluster_group) && own_group && m.cluster_group.empty())
+        r.error("cluster-group", "must not be empty (omit the key to read every partition of the offsets topic)");
+      if (!own_group) m.cluster_group = default_group;
+      if (r.has("cluster-group-session-timeout") && m.cluster_group.empty())
+        r.error("cluster-group-session-timeout", "requires cluster-group (here or in [warren])");
+      r.read_seconds("cluster-group-session-timeout", m.cluster_group_session_timeout, 6);
+      if (m.cluster_group_session_timeout.count() > 300)
+        r.error("cluster-group-session-timeout", "must be at most 300 (seconds)");
+      if (!m.cluster_group.empty()) {
+        if (r.has("fallback") && m.fallback == "kafka-admin")
+          r.error("fallback", "\"kafka-admin\" cannot be used with cluster-group " + in_quotes(m.cluster_group) +
+                              ": the Admin API source reads every group on every instance; use \"none\"");
+        m.fallback = "none";
+      }
       if (m.fallback == "kafka-admin") {  // the fallback runs with the kafka-admin defaults
         m.admin_offset_refresh = cluster ? cluster->offset_refresh : std::chrono::seconds(10);
         m.admin_group_refresh = m.admin_offset_refresh;
@@ -850,6 +871,7 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
                       {"client-profile", "offsets-topic", "start-latest", "backfill-earliest", "self-report"});
       r.not_for_class(m.class_name, {"fallback"});  // issue 13: kafka only
       m.fallback = "none";
+      r.not_for_class(m.class_name, {"cluster-group", "cluster-group-session-timeout"});  // issue 14: kafka only
       m.offsets_topic.clear();
       if (!r.has("servers")) r.missing("servers");
     }
@@ -885,6 +907,8 @@ void read_warren(const toml::table& root, config& cfg, error_sink& sink) {
         if (set != "burrow" && set != "kle" && set != "warren")
           r.error("metrics", "unknown set " + in_quotes(set) + " (expected \"burrow\", \"kle\" or \"warren\")");
     }
+    // Issue 14: the default cluster-group of class kafka consumers (read_consumers applies it).
+    r.read("cluster-group", w.cluster_group);  // empty = none (documented default)
     r.finish();
   }
 }

@@ -313,9 +313,16 @@ struct api_v3::impl {
       if (h.admin_source) cl[name].as_object()["admin_schedule_lag_ms"] = h.admin_schedule_lag_ms;  // issue 13
       if (!h.offsets_sources.empty()) {  // issue 13: the mode each consumer uses now
         json::array sources;
-        for (const auto& s : h.offsets_sources)
-          sources.push_back(
-              json::object{{"consumer", s.consumer}, {"mode", s.mode}, {"fallback", s.fallback}, {"reason", s.reason}});
+        for (const auto& s : h.offsets_sources) {
+          json::object source{{"consumer", s.consumer}, {"mode", s.mode}, {"fallback", s.fallback}, {"reason", s.reason}};
+          if (s.mode == "offsets-topic") {  // issue 14: who reads which offsets-topic partitions
+            source["cluster_group"] = s.cluster_group;
+            json::array owned;
+            for (auto p : s.owned_partitions) owned.push_back(p);
+            source["owned_partitions"] = std::move(owned);
+          }
+          sources.push_back(std::move(source));
+        }
         cl[name].as_object()["offsets_sources"] = std::move(sources);
       }
     }

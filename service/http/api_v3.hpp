@@ -38,6 +38,8 @@ struct cluster_health {
     std::string mode;       ///< "offsets-topic" or "kafka-admin"
     bool fallback = false;  ///< kafka-admin chosen automatically: the offsets topic could not be read
     std::string reason;     ///< why the topic could not be read; empty when it can
+    std::string cluster_group;  ///< issue 14: the group sharing the offsets topic; empty = none
+    std::vector<std::int32_t> owned_partitions;  ///< issue 14: offsets-topic partitions read by this instance
   };
   std::vector<offsets_source> offsets_sources;
 };

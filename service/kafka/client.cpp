@@ -27,6 +27,7 @@ struct log_context {
   connect_failure last_kind = connect_failure::none;
   std::string last_text;
   std::chrono::steady_clock::time_point last_at;
+  void* owner = nullptr;  // set_client_owner: reached by the rebalance callback
 };
 
 void write_lines(const log_context* ctx, const char* client, const std::vector<rdkafka_log_filter::line>& lines) {
@@ -318,8 +319,17 @@ std::string join_servers(const std::vector<std::string>& servers) {
   return out;
 }
 
+void set_client_owner(rd_kafka_s* rk, void* owner) {
+  if (auto* ctx = rk ? static_cast<log_context*>(rd_kafka_opaque(rk)) : nullptr) ctx->owner = owner;
+}
+void* client_owner(rd_kafka_s* rk) {
+  auto* ctx = rk ? static_cast<log_context*>(rd_kafka_opaque(rk)) : nullptr;
+  return ctx ? ctx->owner : nullptr;
+}
+
 result<handle> make_client(client_kind kind, const client_settings& settings,
-                           const std::map<std::string, std::string>& extra, std::string& error_text) {
+                           const std::map<std::string, std::string>& extra, std::string& error_text,
+                           void (*tune)(rd_kafka_conf_s*)) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[512];
   auto set = [&](const std::string& k, const std::string& v) {
@@ -344,10 +354,11 @@ result<handle> make_client(client_kind kind, const client_settings& settings,
   };
   rd_kafka_conf_set_log_cb(conf, log_callback);
   if (kind == client_kind::producer) rd_kafka_conf_set_error_cb(conf, error_callback);
+  if (tune) tune(conf);
   const std::string protocol = property("security.protocol");
   if ((protocol == "ssl" || protocol == "sasl_ssl") && property("enable.ssl.certificate.verification") != "false")
     rd_kafka_conf_set_ssl_cert_verify_cb(conf, verify_callback);
-  auto* ctx = new log_context{settings.name, {}, {}, connect_failure::none, {}, {}};
+  auto* ctx = new log_context{settings.name, {}, {}, connect_failure::none, {}, {}, nullptr};
   rd_kafka_conf_set_opaque(conf, ctx);  // freed by handle_deleter after rd_kafka_destroy
   rd_kafka_t* rk = rd_kafka_new(kind == client_kind::consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER, conf,
                                 err, sizeof err);

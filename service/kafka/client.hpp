@@ -16,6 +16,7 @@
 struct rd_kafka_s;
 struct rd_kafka_queue_s;
 struct rd_kafka_topic_partition_list_s;
+struct rd_kafka_conf_s;
 
 namespace warren::kafka {
 
@@ -129,8 +130,16 @@ enum class client_kind { consumer, producer };
 /// TLS failures are logged through report_connect_failure and remembered for last_connect_failure.
 /// A producer's main queue (errors, OAUTHBEARER token refreshes) is served by librdkafka's background
 /// thread, as nothing polls it; a consumer's is served by whoever polls its consumer queue.
+/// `tune`, when given, is applied to the configuration last (e.g. to install a rebalance callback;
+/// callbacks find their object through client_owner(), the configuration's opaque being taken).
 result<handle> make_client(client_kind kind, const client_settings& settings,
-                           const std::map<std::string, std::string>& extra, std::string& error_text);
+                           const std::map<std::string, std::string>& extra, std::string& error_text,
+                           void (*tune)(rd_kafka_conf_s*) = nullptr);
+
+/// An object the client's callbacks may reach (set once, before they can run). `rk` must be a
+/// client made by make_client.
+void set_client_owner(rd_kafka_s* rk, void* owner);
+void* client_owner(rd_kafka_s* rk);
 
 std::string join_servers(const std::vector<std::string>& servers);
 

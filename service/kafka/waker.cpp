@@ -4,7 +4,9 @@
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <stdexcept>
 
 namespace warren::kafka {
@@ -36,6 +38,18 @@ task<boost::system::error_code> queue_waker::wait() {
   char buf[256];
   while (::read(impl_->read_end.native_handle(), buf, sizeof buf) > 0) {
   }
+  co_return boost::system::error_code{};
+}
+
+task<boost::system::error_code> queue_waker::wait(std::chrono::milliseconds max) {
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer timer(impl_->read_end.get_executor());
+  timer.expires_after(max);
+  // The first to complete cancels the other; cancel() still ends the wait with operation_aborted.
+  // Named before co_await: GCC 12 mishandles non-trivial temporaries there.
+  auto either = wait() || timer.async_wait(use_nothrow);
+  auto first = co_await std::move(either);
+  if (first.index() == 0) co_return std::get<0>(first);
   co_return boost::system::error_code{};
 }
 

@@ -3,6 +3,7 @@
 // pipe when a queue goes from empty to non-empty; the io thread waits on the pipe's read end with
 // asio::posix::stream_descriptor. Contract for users: after every wake, drain the queue to empty
 // (otherwise no new byte arrives). Lives and is used on the io thread only.
+#include <chrono>
 #include <memory>
 
 #include "service/core/async.hpp"
@@ -21,6 +22,9 @@ class queue_waker {
 
   /// Completes when librdkafka signalled the queue (or on cancel(), with operation_aborted).
   task<boost::system::error_code> wait();
+  /// As wait(), but completes without error after `max` at the latest (issue 14: a group member
+  /// must poll within max.poll.interval.ms even when nothing arrives).
+  task<boost::system::error_code> wait(std::chrono::milliseconds max);
   void cancel();
 
  private:

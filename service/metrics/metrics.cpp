@@ -732,6 +732,13 @@ std::string render_metrics_tail(const metrics_sources& s, unsigned sets) {
       w.sample("warren_offsets_replay_progress", {{"consumer", r->name()}, {"cluster", r->cluster()}}, f);
     }
   }
+  if (!s.readers.empty()) {  // issue 14: the offsets-topic partitions each reader owns (all without a cluster-group)
+    w.header("warren_offsets_partitions_owned",
+             "Offsets-topic partitions this instance reads (its share of the cluster-group; every partition without one)");
+    for (const auto* r : s.readers)
+      w.sample("warren_offsets_partitions_owned", {{"consumer", r->name()}, {"cluster", r->cluster()}},
+               r->stats().owned_partitions.size());
+  }
   if (!s.offsets_sources.empty()) {  // issue 13: which source each consumer uses, and fallbacks
     w.header("warren_offsets_source",
              "1 for the committed-offsets source a consumer uses now: mode offsets-topic or kafka-admin (the Admin API)");

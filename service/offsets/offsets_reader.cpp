@@ -6,6 +6,7 @@
 #endif
 #include <chrono>
 #include <map>
+#include <set>
 #include <unordered_map>
 #include <utility>
 
@@ -30,6 +31,15 @@ constexpr int blocking_timeout_ms = 5000;
 // so this bounds how long shutdown waits while the brokers are unreachable.
 constexpr int retry_timeout_ms = 1000;
 constexpr std::size_t batch_max = 4096;
+// Issue 14: a group member polls at least this often even when nothing arrives (librdkafka leaves
+// the group when the application has not polled for max.poll.interval.ms).
+constexpr std::chrono::seconds group_poll_every{1};
+
+std::string list_text(const std::vector<std::int32_t>& ps) {
+  std::string out = "[";
+  for (auto p : ps) out += (out.size() > 1 ? "," : "") + std::to_string(p);
+  return out + "]";
+}
 
 // Prefetch bounds of the reader's consumer (issue 12). Defaults only: a property the client
 // settings already carry wins. librdkafka keeps up to queued.max.messages.kbytes of fetched
@@ -51,7 +61,9 @@ struct offsets_reader::impl {
   impl(asio::any_io_executor e, supervisor& sup, blocking_pool& p, const consumer_module& m, kafka::client_settings s,
        sink to, const clock& clk)
       : ex(e), pool(p), module(m), settings(std::move(s)), to_store(std::move(to)), time(clk), timer(e),
-        self_group("burrow-" + m.name), self(e, sup, "offsets_reader", m.cluster, clk) {
+        grouped(!m.cluster_group.empty()), self_group("burrow-" + m.name),
+        self(e, sup, "offsets_reader", m.cluster, clk) {
+    stats.cluster_group = m.cluster_group;
     for (const auto& [key, value] : prefetch_defaults) settings.properties.try_emplace(key, value);
     allow = compile_filter(m.group_allowlist);
     deny = compile_filter(m.group_denylist);
@@ -69,7 +81,7 @@ struct offsets_reader::impl {
   sink to_store;
   const clock& time;
   asio::steady_timer timer;  // retry waits; cancelled by stop()
-  std::unique_ptr<kafka::assign_consumer> consumer;
+  std::unique_ptr<kafka::topic_consumer> consumer;
   std::unique_ptr<kafka::queue_waker> waker;
   reader_stats stats;
   std::optional<pattern> allow, deny;
@@ -86,6 +98,15 @@ struct offsets_reader::impl {
   std::chrono::steady_clock::time_point last_progress_log{};
   std::function<void()> state_changed;
   std::function<void(const std::string&)> unreadable_hook;  // issue 13: fallback to the Admin API
+  // Issue 14, cluster-group. owned: per partition, assigned to this member now. pending: partitions
+  // whose groups are in the store without being owned (loaded from the snapshot, or owned by the
+  // client before a restart), with the position they were read to: the first assignment after a
+  // subscribe resumes those it gives and the rest are forgotten.
+  const bool grouped;
+  std::vector<char> owned;
+  std::map<std::int32_t, std::int64_t> pending;
+  std::set<std::string> warned_events;  // consumer errors already logged (bounded)
+  std::chrono::steady_clock::time_point empty_since{};  // when this member's assignment last became empty
   const std::string self_group;
   actor self;  // last: its loop captures this
 
@@ -155,7 +176,11 @@ struct offsets_reader::impl {
 
   task<void> read() {
     co_await discard_client();
-    consumer = std::make_unique<kafka::assign_consumer>(settings, module.offsets_topic);
+    std::optional<kafka::group_membership> membership;
+    if (grouped)
+      membership = kafka::group_membership{
+          module.cluster_group, static_cast<int>(module.cluster_group_session_timeout.count() * 1000)};
+    consumer = std::make_unique<kafka::topic_consumer>(settings, module.offsets_topic, membership);
     auto* rk = consumer->raw();
     const std::string topic = module.offsets_topic;
 
@@ -199,6 +224,10 @@ struct offsets_reader::impl {
       self.checkpoint();
     }
     if (self.stopping()) co_return;
+    if (grouped) {  // issue 14: the group says which partitions to read
+      co_await read_grouped();
+      co_return;
+    }
 
     // Replay target: the end offsets that exist now. Ready once every partition is read to them.
     std::map<std::string, std::vector<std::int32_t>> query{{topic, partitions}};
@@ -229,7 +258,7 @@ struct offsets_reader::impl {
       const bool from_end = module.start_latest && !module.backfill_earliest;
       next.assign(partitions.size(), from_end ? -1 : -2);
       touched.assign(partitions.size(), -3);
-      if (from_end) stats.caught_up = true;
+      if (from_end) stats.caught_up = stats.ready = true;
       log_info("offsets", module.name, ": reading ", topic, " (", partitions.size(), " partitions, ",
                stats.replay_target, " records to replay) for cluster ", module.cluster);
     } else {
@@ -240,6 +269,7 @@ struct offsets_reader::impl {
     // After a restart every partition resumes at the next offset it had not read.
     consumer->assign(partitions, next);
     assigned_once = true;
+    stats.owned_partitions = partitions;
     waker = std::make_unique<kafka::queue_waker>(ex, consumer->wake_queue());
 
     while (!self.stopping()) {
@@ -267,6 +297,224 @@ struct offsets_reader::impl {
     }
   }
 
+  // Issue 14: a member of the cluster-group. The partitions come and go with the rebalances that
+  // drain() serves; the loop is the same as read()'s, with a poll at least every group_poll_every.
+  task<void> read_grouped() {
+    const std::string& topic = module.offsets_topic;
+    const auto count = static_cast<std::int32_t>(partitions.size());
+    std::vector<std::int32_t> forget;
+    std::int32_t forget_count = count;
+    if (!assigned_once) {
+      // The snapshot's groups stay in the store (pending) until the first assignment decides.
+      if (resume && !resume->empty()) {
+        if (resume->size() != partitions.size()) {
+          log_warn("offsets", module.name, ": the snapshot is of ", resume->size(), " partitions of ", topic,
+                   ", which has ", partitions.size(), " now: its groups are dropped");
+          forget_count = static_cast<std::int32_t>(resume->size());
+          for (std::int32_t p = 0; p < forget_count; ++p) forget.push_back(p);
+        } else {
+          for (std::size_t i = 0; i < resume->size(); ++i)
+            if ((*resume)[i] >= 0) pending[static_cast<std::int32_t>(i)] = (*resume)[i];
+        }
+        resume->clear();  // stays engaged: positions keep being reported
+      }
+      next.assign(partitions.size(), -2);
+      touched.assign(partitions.size(), -3);
+      targets.assign(partitions.size(), 0);
+      owned.assign(partitions.size(), 0);
+      log_info("offsets", module.name, ": joining cluster-group ", module.cluster_group, " on ", topic, " (",
+               partitions.size(), " partitions) for cluster ", module.cluster, "; ", pending.size(),
+               " partitions restored from the snapshot until the first assignment");
+    } else {
+      // A rebuilt client is a new member: what the old one owned stays in the store, pending,
+      // until the first assignment says whether it comes back.
+      for (std::size_t i = 0; i < owned.size(); ++i)
+        if (owned[i]) {
+          owned[i] = 0;
+          if (next[i] >= 0) pending[static_cast<std::int32_t>(i)] = next[i];
+          else forget.push_back(static_cast<std::int32_t>(i));
+        }
+      log_info("offsets", module.name, ": rejoining cluster-group ", module.cluster_group, " on ", topic);
+    }
+    assigned_once = true;
+    stats.assigned = false;
+    stats.caught_up = false;
+    stats.owned_partitions.clear();
+    stats.replay_target = stats.replay_position = 0;
+    if (state_changed) state_changed();
+    if (!forget.empty()) co_await forget_partitions(forget, forget_count);
+
+    auto* c = consumer.get();
+    std::function<std::string()> join = [c] { return c->subscribe(); };
+    const std::string err = co_await pool.offload(std::move(join));
+    if (!err.empty()) throw std::runtime_error("cannot join cluster-group " + module.cluster_group + ": " + err);
+    waker = std::make_unique<kafka::queue_waker>(ex, consumer->wake_queue());
+
+    while (!self.stopping()) {
+      const auto records_before = stats.records;
+      co_await drain();
+      if (!stats.unreadable.empty() && stats.records > records_before) {  // issue 13, fallback = "none"
+        log_info("offsets", "consumer ", module.name, ": ", topic, " can be read again");
+        stats.unreadable.clear();
+        if (state_changed) state_changed();
+      }
+      update_progress();
+      if (stats.caught_up && !heap_trimmed) {
+        heap_trimmed = true;
+        co_await trim_heap();
+      }
+      if (self.stopping()) break;
+      self.checkpoint();
+      co_await waker->wait(std::chrono::duration_cast<std::chrono::milliseconds>(group_poll_every));
+    }
+  }
+
+  bool owns(std::int32_t p) const {
+    return p >= 0 && static_cast<std::size_t>(p) < owned.size() && owned[static_cast<std::size_t>(p)];
+  }
+
+  std::vector<std::int32_t> owned_list() const {
+    std::vector<std::int32_t> out;
+    for (std::size_t i = 0; i < owned.size(); ++i)
+      if (owned[i]) out.push_back(static_cast<std::int32_t>(i));
+    return out;
+  }
+
+  // The store commands that drop what came from offsets partitions `ps` (of `count`): their groups,
+  // and their entries of the self-reporting group.
+  void add_forget(std::vector<store_cmd::command>& out, const std::vector<std::int32_t>& ps, std::int32_t count) {
+    for (auto p : ps) {
+      out.emplace_back(store_cmd::forget_offsets_partition{.partition = p, .partition_count = count});
+      if (module.self_report)
+        out.emplace_back(store_cmd::forget_partition{.group = group_name{self_group},
+                                                     .topic = topic_name{module.offsets_topic},
+                                                     .partition = partition_id{p}});
+    }
+  }
+
+  task<void> forget_partitions(const std::vector<std::int32_t>& ps, std::int32_t count) {
+    store_cmd::batch b{module.cluster, {}};
+    add_forget(b.commands, ps, count);
+    co_await to_store(std::move(b));
+  }
+
+  // Issue 14: answers one rebalance (drain() already stopped storing a revoked partition's records
+  // and sent the store its forget commands). librdkafka's calls wait for its main thread: offloaded.
+  task<void> answer(const kafka::rebalance& r) {
+    auto* c = consumer.get();
+    if (!r.assigned) {
+      std::function<std::string()> give_back = [c, ps = r.partitions] { return c->incremental_unassign(ps); };
+      const std::string err = co_await pool.offload(std::move(give_back));
+      if (!err.empty()) throw std::runtime_error("cluster-group " + module.cluster_group + ": cannot give back " +
+                                                 list_text(r.partitions) + ": " + err);
+      ++stats.rebalances;
+      stats.owned_partitions = owned_list();
+      if (stats.owned_partitions.empty()) empty_since = std::chrono::steady_clock::now();
+      log_info("offsets", module.name, ": cluster-group ", module.cluster_group, " rebalanced: lost ",
+               list_text(r.partitions), r.lost ? " (membership lost)" : "", ", gained []; owns ",
+               list_text(stats.owned_partitions));
+      update_progress();
+      if (state_changed) state_changed();
+      co_return;
+    }
+    co_await gain(r.partitions);
+  }
+
+  // Log-start (-2) or log-end (-1) offsets of `ps`; retried a little, since the rebalance waits.
+  task<kafka::end_offsets_result> offsets_of(const std::vector<std::int32_t>& ps, std::int64_t which, int attempts) {
+    std::map<std::string, std::vector<std::int32_t>> query{{module.offsets_topic, ps}};
+    auto* rk = consumer->raw();
+    kafka::end_offsets_result got;
+    for (int i = 0; i < attempts && !self.stopping(); ++i) {
+      if (i > 0) co_await wait_for(std::chrono::seconds(1));
+      const int timeout = i == 0 ? blocking_timeout_ms : retry_timeout_ms;
+      std::function<kafka::end_offsets_result()> list = [rk, query, which, timeout] {
+        return kafka::list_offsets(rk, query, which, timeout);
+      };
+      got = co_await pool.offload(std::move(list));
+      if (got.ok && got.failed_partitions == 0) break;
+    }
+    co_return got;
+  }
+
+  // Issue 14: partitions added by the group. Each starts at its snapshot (or pre-restart) position
+  // when that lies within [log-start, log-end], else at the beginning after the store forgot it;
+  // its replay target is its log end now. The first assignment also forgets every pending
+  // partition it did not give.
+  task<void> gain(const std::vector<std::int32_t>& given) {
+    const auto count = static_cast<std::int32_t>(partitions.size());
+    std::vector<std::int32_t> ps;
+    for (auto p : given)
+      if (p >= 0 && p < count) ps.push_back(p);
+    const bool from_end = module.start_latest && !module.backfill_earliest;
+    std::vector<std::int64_t> ends, log_start;
+    if (!ps.empty() && !from_end) {
+      auto got = co_await offsets_of(ps, -1, 3);
+      if (self.stopping()) co_return;
+      if (!got.ok || got.failed_partitions != 0)
+        throw std::runtime_error("cluster-group " + module.cluster_group + ": cannot read the end offsets of " +
+                                 list_text(ps) + ": " + got.error);
+      ends = got.offsets[module.offsets_topic];
+      auto starts = co_await offsets_of(ps, -2, 1);
+      if (starts.ok && starts.failed_partitions == 0) log_start = starts.offsets[module.offsets_topic];
+      else
+        log_warn("offsets", module.name, ": cannot read the log-start offsets of ", module.offsets_topic, " (",
+                 starts.error, "); restored positions are checked against the log end only");
+    }
+    std::vector<std::int32_t> forget;
+    std::vector<std::int64_t> starts;
+    std::size_t resumed = 0;
+    std::int64_t left = 0;
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      const auto p = ps[i];
+      const auto at = static_cast<std::size_t>(p);
+      // list_offsets answers by partition id.
+      const std::int64_t end = at < ends.size() ? std::max<std::int64_t>(ends[at], 0) : 0;
+      const bool start_known = at < log_start.size() && log_start[at] >= 0;
+      const std::int64_t first = start_known ? log_start[at] : 0;
+      auto pend = pending.find(p);
+      std::int64_t start = -2;
+      if (from_end) {
+        start = -1;
+        targets[at] = 0;
+      } else if (pend != pending.end() && pend->second >= first && pend->second <= end) {
+        start = pend->second;
+        ++resumed;
+        targets[at] = end;
+      } else {
+        if (pend != pending.end()) forget.push_back(p);
+        // Everything below the log start is gone: a partition with no record left is read already.
+        targets[at] = start_known && first >= end ? 0 : end;
+      }
+      if (pend != pending.end()) pending.erase(pend);
+      next[at] = start;
+      starts.push_back(start);
+      left += std::max<std::int64_t>(targets[at] - std::max<std::int64_t>(start, 0), 0);
+    }
+    const std::size_t dropped_pending = forget.size() + (stats.assigned ? 0 : pending.size());
+    if (!stats.assigned) {  // the first assignment decides about the rest of the pending partitions
+      for (const auto& [p, position] : pending) forget.push_back(p);
+      pending.clear();
+    }
+    if (!forget.empty()) co_await forget_partitions(forget, count);
+    auto* c = consumer.get();
+    std::function<std::string()> take = [c, ps, starts] { return c->incremental_assign(ps, starts); };
+    const std::string err = co_await pool.offload(std::move(take));
+    if (!err.empty())
+      throw std::runtime_error("cluster-group " + module.cluster_group + ": cannot take " + list_text(ps) + ": " + err);
+    for (auto p : ps) owned[static_cast<std::size_t>(p)] = 1;
+    const bool was_empty = stats.assigned && stats.owned_partitions.empty();
+    stats.assigned = true;
+    ++stats.rebalances;
+    stats.owned_partitions = owned_list();
+    if (stats.owned_partitions.empty() && !was_empty) empty_since = std::chrono::steady_clock::now();
+    log_info("offsets", module.name, ": cluster-group ", module.cluster_group, " rebalanced: lost [], gained ",
+             list_text(ps), " (", resumed, " resumed where they were read to, ", dropped_pending,
+             " restored ones dropped), ", left, " records to read; owns ", list_text(stats.owned_partitions));
+    update_progress();
+    if (state_changed) state_changed();
+  }
+
   // Issue 12: once the replay is read, the memory of its fetch buffers and batches is free but glibc
   // keeps much of it resident (free chunks inside the heap and the thread arenas). malloc_trim
   // returns those pages; it walks every arena, so it runs off the io thread. jemalloc and mimalloc
@@ -290,7 +538,23 @@ struct offsets_reader::impl {
       events.clear();
       std::size_t n = consumer->poll_batch(batch_max, records, events);
       if (n == 0) co_return;
-      for (const auto& e : events) on_event(e);
+      // Issue 14: revocations take effect at once: this batch's records of a revoked partition are
+      // not stored (the store forgets the partition with this batch).
+      std::vector<kafka::rebalance> rebalances;
+      std::vector<std::int32_t> lost;
+      for (auto& e : events) {
+        if (!e.rebalance) {
+          on_event(e);
+          continue;
+        }
+        if (!e.rebalance->assigned)
+          for (auto p : e.rebalance->partitions)
+            if (owns(p)) {
+              owned[static_cast<std::size_t>(p)] = 0;
+              lost.push_back(p);
+            }
+        rebalances.push_back(std::move(*e.rebalance));
+      }
       if (!records.empty()) {
         if (!stats.connected) log_info("offsets", module.name, ": brokers reachable again; reading resumes");
         set_connected(true);
@@ -300,12 +564,19 @@ struct offsets_reader::impl {
       store_cmd::batch b{module.cluster, {}};
       records_left = records.size();
       for (const auto& r : records) {
-        handle(r, b.commands);
+        if (!grouped || owns(r.partition)) handle(r, b.commands);
         --records_left;
       }
       consumer->release();  // decoded views were copied into the commands
       add_self_report(b.commands);
       add_positions(b.commands);  // issue 14
+      if (!lost.empty()) {  // issue 14: after the partitions' last stored records
+        add_forget(b.commands, lost, static_cast<std::int32_t>(partitions.size()));
+        for (auto p : lost) {
+          next[static_cast<std::size_t>(p)] = -2;
+          targets[static_cast<std::size_t>(p)] = 0;
+        }
+      }
       // Positions advance only once the batch is handed over: a failure before this point
       // re-reads the batch after the restart, so no commit is lost.
       if (!b.commands.empty()) co_await to_store(std::move(b));
@@ -314,7 +585,8 @@ struct offsets_reader::impl {
           next[i] = touched[i];
           touched[i] = -3;
         }
-      if (!stats.caught_up) update_progress();
+      for (const auto& r : rebalances) co_await answer(r);  // issue 14
+      if (grouped || !stats.caught_up) update_progress();
     }
   }
 
@@ -412,6 +684,12 @@ struct offsets_reader::impl {
       topic_unreadable("TOPIC_AUTHORIZATION_FAILED: no READ on the topic (" + e.message + ")");
       return;
     }
+    // Issue 14: a member's errors (group authorization, coordinator, session timeout) explain a
+    // missing assignment: each kind is logged once.
+    if (grouped && e.code != 0 && warned_events.size() < 64 && warned_events.insert(e.message).second) {
+      log_warn("offsets", module.name, ": cluster-group ", module.cluster_group, ": ", e.message);
+      return;
+    }
     log_debug("offsets", module.name, ": consumer event: ", e.message);
   }
 
@@ -476,7 +754,54 @@ struct offsets_reader::impl {
         d);
   }
 
+  // Issue 14, cluster-group: caught up = every owned partition read to its end at assignment (not
+  // before the first assignment). READY (latched) = caught up on a non-empty assignment, or on an
+  // empty one that lasted a session timeout: with cooperative-sticky a joining member's first
+  // assignment is empty whenever the others own everything, and its share comes one round later,
+  // so an empty assignment alone says nothing (it stays empty only with more instances than
+  // partitions).
+  void update_group_progress() {
+    std::int64_t sum = 0, target_sum = 0;
+    bool all = stats.assigned;
+    for (std::size_t i = 0; i < owned.size(); ++i) {
+      if (!owned[i]) continue;
+      const auto target = targets[i];
+      auto p = next[i];
+      if (target > 0 && p < target) {
+        auto pos = consumer->positions({static_cast<std::int32_t>(i)});
+        if (pos.empty() || pos[0] < target) all = false;
+        else p = pos[0];
+      }
+      sum += std::min(std::max<std::int64_t>(p, 0), std::max<std::int64_t>(target, 0));
+      target_sum += std::max<std::int64_t>(target, 0);
+    }
+    stats.replay_position = sum;
+    stats.replay_target = target_sum;
+    auto now = std::chrono::steady_clock::now();
+    const bool settled = !stats.owned_partitions.empty() || now - empty_since >= module.cluster_group_session_timeout;
+    if (all && !stats.ready && settled) {
+      stats.ready = true;
+      log_info("offsets", module.name, ": ready: caught up on its first assignment of ", stats.owned_partitions.size(),
+               " partitions of ", module.offsets_topic);
+      if (state_changed) state_changed();
+    }
+    if (all != stats.caught_up) {
+      stats.caught_up = all;
+      if (all)
+        log_info("offsets", module.name, ": caught up on its ", stats.owned_partitions.size(), " partitions of ",
+                 module.offsets_topic, " (", stats.records, " records read)");
+      if (state_changed) state_changed();
+      return;
+    }
+    if (!all && stats.assigned && now - last_progress_log > std::chrono::seconds(5)) {
+      last_progress_log = now;
+      log_info("offsets", module.name, ": replaying ", sum, " of ", target_sum, " (",
+               target_sum ? 100 * sum / target_sum : 100, "%) on ", stats.owned_partitions.size(), " partitions");
+    }
+  }
+
   void update_progress() {
+    if (grouped && consumer) return update_group_progress();
     if (stats.caught_up || !consumer) return;
     std::int64_t sum = 0;
     bool all = true;
@@ -495,7 +820,7 @@ struct offsets_reader::impl {
     stats.replay_position = sum;
     auto now = std::chrono::steady_clock::now();
     if (all) {
-      stats.caught_up = true;
+      stats.caught_up = stats.ready = true;
       log_info("offsets", module.name, ": replay complete (", stats.records, " records read)");
       if (state_changed) state_changed();
     } else if (now - last_progress_log > std::chrono::seconds(5)) {

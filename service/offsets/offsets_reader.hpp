@@ -1,6 +1,6 @@
 #pragma once
-// offsets_reader (actor, one per [consumer.X] of class kafka): reads every partition of the
-// offsets topic with a group-less librdkafka consumer (assign, never subscribe), decodes each
+// offsets_reader (actor, one per [consumer.X] of class kafka): without a cluster-group, reads every
+// partition of the offsets topic with a group-less librdkafka consumer (assign), decodes each
 // record and sends store commands in batches. Runs on the io thread; librdkafka wakes it through
 // queue_waker; its blocking calls (metadata, end offsets, close) go through blocking_pool.
 // Back-pressure: a full store mailbox suspends the reader, which stops draining librdkafka.
@@ -8,6 +8,15 @@
 // the next offset of every partition, so nothing is read twice or skipped. With self-report on
 // (Burrow's default) it also stores its own position per offsets-topic partition as commits of the
 // group `burrow-<consumer name>` (Burrow's self-monitoring group).
+// Issue 14, with cluster-group set: instead of assigning every partition the reader subscribes as a
+// member of that consumer group (cooperative-sticky) and reads only the partitions the group gives
+// it; each rebalance is answered on the io thread (its librdkafka calls offloaded), a revoked
+// partition's groups are dropped from the store (store_cmd::forget_offsets_partition) and its
+// positions no longer reported; a gained one is read from its beginning, or from the snapshot's
+// position (resume_from) when that lies within its [log-start, log-end]. A restored partition
+// (snapshot, or owned before a supervised restart, which rejoins as a new member) stays in the
+// store until the first assignment: kept and resumed if given, else forgotten. In the group the
+// self-reporting group holds only this instance's partitions.
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -34,9 +43,17 @@ struct reader_stats {
   std::uint64_t other_records = 0;        ///< KIP-848/share/streams records, skipped
   std::uint64_t filtered = 0;             ///< commits dropped by group-allowlist/denylist
   std::array<std::uint64_t, 16> errors{};  ///< decode errors by offsets::error_reason
-  std::int64_t replay_target = 0;         ///< end offsets (summed) that existed at start
+  std::int64_t replay_target = 0;         ///< end offsets (summed) that existed at start (cluster-group: at assignment, owned partitions)
   std::int64_t replay_position = 0;       ///< how far the replay got (summed positions)
-  bool caught_up = false;                 ///< read up to the start-time end offsets
+  bool caught_up = false;                 ///< read up to the start-time end offsets (cluster-group: of every owned partition, as of its assignment)
+  /// Latched once caught_up was first reached: the process is READY (cluster-group: the first
+  /// assignment was read; later gains make caught_up false again, not ready).
+  bool ready = false;
+  /// Issue 14: the cluster-group this reader is a member of; empty = it reads every partition.
+  std::string cluster_group;
+  bool assigned = false;                  ///< cluster-group: the group gave this member its first assignment
+  std::vector<std::int32_t> owned_partitions;  ///< the partitions read now (every one without a cluster-group)
+  std::uint64_t rebalances = 0;           ///< cluster-group: assignments and revocations served
   bool connected = true;                  ///< false while librdkafka reports all brokers down
   std::int64_t last_record_ms = 0;        ///< wall time of the last record read
   /// Issue 13: why the offsets topic cannot be read (TOPIC_AUTHORIZATION_FAILED, or absent while
