@@ -41,19 +41,22 @@ std::string list_text(const std::vector<std::int32_t>& ps) {
   return out + "]";
 }
 
-// Prefetch bounds of the reader's consumer (issue 12). Defaults only: a property the client
-// settings already carry wins. librdkafka keeps up to queued.max.messages.kbytes of fetched
-// records per assigned partition and reads responses of up to fetch.max.bytes into one buffer;
-// the former 256 MB / 50 MB let a replay park most of the offsets topic in librdkafka's memory
-// (and in glibc thread arenas that stay resident after it). At 1.5 M records/s 16 MB is still
-// tens of milliseconds of records ahead of the io thread; measured with tests/bench/replay.sh
-// (tests/bench/README.md).
+// Prefetch bounds of the reader's consumer (issue 12). librdkafka keeps up to
+// queued.min.messages records or queued.max.messages.kbytes of payload per assigned partition and
+// reads responses of up to fetch.max.bytes into one buffer. In librdkafka 2.0.2 a partition over either bound is fetched
+// again only when its broker thread next wakes (up to 1 s later), not when the reader drains it,
+// so a small bound stalls the replay. Measured with tests/bench/replay.sh (Release, 1 M
+// partitions, 3 M records, tests/bench/README.md), records/s until caught up / peak RSS:
+//   100 000 msgs, 16 MB: 155 k/s, 728 MB    300 000, 24 MB: 416 k/s, 799 MB
+//   1 000 000, 32 MB: 801 k/s, 1 039 MB     (steady RSS afterwards 680-730 MB in all three)
+// The middle one is the default: 2.7x the smallest's rate for under a quarter of the largest's
+// extra peak. (No config key sets these; the client settings only carry TLS/SASL properties.)
 constexpr std::pair<const char*, const char*> prefetch_defaults[] = {
     {"fetch.wait.max.ms", "100"},
     {"fetch.max.bytes", "16777216"},            // 16 MB per fetch response
     {"max.partition.fetch.bytes", "4194304"},   // 4 MB per partition per fetch
-    {"queued.min.messages", "100000"},
-    {"queued.max.messages.kbytes", "16384"},    // 16 MB prefetched per partition
+    {"queued.min.messages", "300000"},
+    {"queued.max.messages.kbytes", "24576"},    // 24 MB prefetched per partition
 };
 }  // namespace
 
