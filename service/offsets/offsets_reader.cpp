@@ -278,22 +278,11 @@ struct offsets_reader::impl {
     while (!self.stopping()) {
       const auto records_before = stats.records;
       co_await drain();
-      if (!stats.unreadable.empty()) {  // issue 13: the fetch was refused
-        if (unreadable_hook) {
-          co_await park();
-          co_return;
-        }
-        if (stats.records > records_before) {
-          log_info("offsets", "consumer ", module.name, ": ", topic, " can be read again");
-          stats.unreadable.clear();
-          if (state_changed) state_changed();
-        }
+      if (!stats.unreadable.empty() && unreadable_hook) {  // issue 13: the fetch was refused
+        co_await park();
+        co_return;
       }
-      update_progress();
-      if (stats.caught_up && !heap_trimmed) {
-        heap_trimmed = true;
-        co_await trim_heap();
-      }
+      co_await after_drain(records_before);
       if (self.stopping()) break;
       self.checkpoint();
       co_await waker->wait();
@@ -356,16 +345,7 @@ struct offsets_reader::impl {
     while (!self.stopping()) {
       const auto records_before = stats.records;
       co_await drain();
-      if (!stats.unreadable.empty() && stats.records > records_before) {  // issue 13, fallback = "none"
-        log_info("offsets", "consumer ", module.name, ": ", topic, " can be read again");
-        stats.unreadable.clear();
-        if (state_changed) state_changed();
-      }
-      update_progress();
-      if (stats.caught_up && !heap_trimmed) {
-        heap_trimmed = true;
-        co_await trim_heap();
-      }
+      co_await after_drain(records_before);
       if (self.stopping()) break;
       self.checkpoint();
       co_await waker->wait(std::chrono::duration_cast<std::chrono::milliseconds>(group_poll_every));
@@ -516,6 +496,21 @@ struct offsets_reader::impl {
              " restored ones dropped), ", left, " records to read; owns ", list_text(stats.owned_partitions));
     update_progress();
     if (state_changed) state_changed();
+  }
+
+  // After a drain: the topic readable again after a refusal (issue 13, fallback = "none"), the
+  // replay's progress, and the heap trimmed once it is caught up.
+  task<void> after_drain(std::uint64_t records_before) {
+    if (!stats.unreadable.empty() && stats.records > records_before) {
+      log_info("offsets", "consumer ", module.name, ": ", module.offsets_topic, " can be read again");
+      stats.unreadable.clear();
+      if (state_changed) state_changed();
+    }
+    update_progress();
+    if (stats.caught_up && !heap_trimmed) {
+      heap_trimmed = true;
+      co_await trim_heap();
+    }
   }
 
   // Issue 12: once the replay is read, the memory of its fetch buffers and batches is free but glibc
