@@ -18,6 +18,9 @@ class offset_store;
 class group_evaluator;
 class metrics_registry;
 }  // namespace warren
+namespace warren::fleet {
+class fleet_status;
+}
 
 namespace warren::http {
 
@@ -59,6 +62,10 @@ struct api_context {
   /// was started with WARREN_FAULT_INJECTION=1. Returns false when no such actor.
   /// `cluster` is "" for a process-wide actor (the URL spells it `-` or `_`).
   std::function<bool(const std::string& actor, const std::string& cluster)> inject_fault;
+  /// Issue 14 part 2: the fleet (status topic) of a cluster, or null when it has none. With one,
+  /// groups owned by other instances are answered from the topic (list, /status, /lag) or forwarded
+  /// to their owner (/consumer/:group), and answers name the owner.
+  std::function<const fleet::fleet_status*(const std::string& cluster)> fleet;
   /// Process start, for `uptime_s` in /v3/health.
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
