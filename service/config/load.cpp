@@ -860,7 +860,7 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
       // Issue 14 part 2: the fleet's status topic (service/fleet).
       for (auto key : {"status-topic", "publish-interval", "forward-timeout"})
         if (r.has(key) && m.cluster_group.empty()) r.error(key, "requires cluster-group (here or in [warren])");
-      if (r.read("status-topic", m.status_topic) && m.status_topic.empty())
+      if (r.has("status-topic") && r.read("status-topic", m.status_topic) && m.status_topic.empty())
         r.error("status-topic", "must not be empty (omit the key for __warren_status_<cluster-group>)");
       r.read_seconds("publish-interval", m.publish_interval, 1);
       if (m.publish_interval.count() > 3600) r.error("publish-interval", "must be at most 3600 (seconds)");
@@ -916,7 +916,7 @@ void read_warren(const toml::table& root, config& cfg, error_sink& sink) {
     // Issue 14: the default cluster-group of class kafka consumers (read_consumers applies it).
     r.read("cluster-group", w.cluster_group);  // empty = none (documented default)
     // Issue 14 part 2: where the fleet reaches this instance (forwarded /consumer/:group).
-    if (r.read("advertised-url", w.advertised_url)) {
+    if (r.has("advertised-url") && r.read("advertised-url", w.advertised_url)) {
       const auto& u = w.advertised_url;
       const bool scheme = u.starts_with("http://");  // forwarding speaks plain HTTP
       const auto authority = u.substr(u.find("://") == std::string::npos ? 0 : u.find("://") + 3);
