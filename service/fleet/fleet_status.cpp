@@ -192,7 +192,17 @@ struct fleet_status::impl {
     sync_since = std::chrono::steady_clock::now();
     stats.synced = false;
     if (stats.topic_ready) co_await sample_targets();
-    // Groups of the gained partitions are published when the evaluator reports them.
+    // Groups of the gained partitions usually reach the evaluator later (published when it reports
+    // them); ones it already holds (restored from a snapshot, evaluated while not owned) are
+    // published now, so the topic names this instance as their owner.
+    std::set<std::int32_t> gained(ps.begin(), ps.end());
+    std::vector<std::string> held;
+    evaluator.for_each(module.cluster, [&](const group_status& g) {
+      if (stats.offsets_partitions > 0 && gained.contains(snapshot::offsets_partition_for(g.group, stats.offsets_partitions)))
+        held.push_back(g.group);
+    });
+    for (const auto& g : held)
+      if (const auto* current = evaluator.status(module.cluster, g)) publish(g, *current);
   }
 
   // ---- reader ------------------------------------------------------------------------------
