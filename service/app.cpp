@@ -213,6 +213,23 @@ struct app::impl {
           if (r->name() == s.consumer && !s.admin) {
             h.offsets_sources.back().cluster_group = r->stats().cluster_group;
             h.offsets_sources.back().owned_partitions = r->stats().owned_partitions;
+            for (const auto& f : fleets)  // issue 14 part 2
+              if (f->name() == s.consumer) {
+                auto& st = h.offsets_sources.back().status_topic;
+                const auto& fs = f->stats();
+                st.topic = fs.status_topic;
+                st.ready = fs.topic_ready;
+                st.error = fs.topic_error;
+                st.synced = f->synced();
+                st.owner_id = f->self().id;
+                st.owner_url = f->self().url;
+                st.published = fs.published;
+                st.delivered = fs.delivered;
+                st.delivery_failures = fs.delivery_failures;
+                st.records_read = fs.records_read;
+                for (auto n : fs.decode_errors) st.decode_errors += n;
+                st.remote_groups = f->remote().size();
+              }
           }
       }
     h.freshness = freshness(cluster);

@@ -126,7 +126,10 @@ struct fleet_status::impl {
   }
 
   void delivered(const std::string& group, int code, const std::string& error) {
-    if (code == 0) return;
+    if (code == 0) {
+      ++stats.delivered;
+      return;
+    }
     ++stats.delivery_failures;
     if (stats.delivery_failures == 1 || stats.delivery_failures % 1000 == 0)
       log_warn("fleet", module.name, ": delivery to ", module.status_topic, " failed (", stats.delivery_failures,

@@ -54,6 +54,7 @@ struct fleet_stats {
   std::array<std::uint64_t, decode_error_count> decode_errors{};
   std::uint64_t published = 0;             ///< records produced (tombstones included)
   std::uint64_t tombstones_published = 0;
+  std::uint64_t delivered = 0;             ///< deliveries confirmed by the broker
   std::uint64_t delivery_failures = 0;
   std::uint64_t produce_errors = 0;        ///< refused by librdkafka at once (queue full, too large)
   bool synced = false;                     ///< see fleet_status::synced()

@@ -252,6 +252,19 @@ struct api_v3::impl {
             json::array owned;
             for (auto p : s.owned_partitions) owned.push_back(p);
             source["owned_partitions"] = std::move(owned);
+            if (const auto& st = s.status_topic; !st.topic.empty())  // issue 14 part 2
+              source["status_topic"] = {{"topic", st.topic},
+                                        {"ready", st.ready},
+                                        {"error", st.error},
+                                        {"synced", st.synced},
+                                        {"owner", st.owner_id},
+                                        {"owner_url", st.owner_url},
+                                        {"published", st.published},
+                                        {"delivered", st.delivered},
+                                        {"delivery_failures", st.delivery_failures},
+                                        {"records_read", st.records_read},
+                                        {"decode_errors", st.decode_errors},
+                                        {"remote_groups", st.remote_groups}};
           }
           sources.push_back(std::move(source));
         }

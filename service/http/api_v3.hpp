@@ -43,6 +43,16 @@ struct cluster_health {
     std::string reason;     ///< why the topic could not be read; empty when it can
     std::string cluster_group;  ///< issue 14: the group sharing the offsets topic; empty = none
     std::vector<std::int32_t> owned_partitions;  ///< issue 14: offsets-topic partitions read by this instance
+    /// Issue 14 part 2: the consumer's status topic (cluster-group only; empty topic = none).
+    struct status_topic_health {
+      std::string topic;
+      bool ready = false;       ///< created or found; read and written
+      std::string error;        ///< the last creation/authorisation failure
+      bool synced = false;      ///< read up to its end as of the last gain
+      std::string owner_id, owner_url;  ///< this instance as the fleet knows it
+      std::uint64_t published = 0, delivered = 0, delivery_failures = 0, records_read = 0, decode_errors = 0;
+      std::size_t remote_groups = 0;
+    } status_topic;
   };
   std::vector<offsets_source> offsets_sources;
 };
