@@ -916,7 +916,8 @@ void read_warren(const toml::table& root, config& cfg, error_sink& sink) {
     // Issue 14: the default cluster-group of class kafka consumers (read_consumers applies it).
     r.read("cluster-group", w.cluster_group);  // empty = none (documented default)
     // Issue 14 part 2: where the fleet reaches this instance (forwarded /consumer/:group).
-    if (r.has("advertised-url") && r.read("advertised-url", w.advertised_url)) {
+    if (r.has("advertised-url") && r.read("advertised-url", w.advertised_url) && !w.advertised_url.empty()) {
+      while (w.advertised_url.size() > 7 && w.advertised_url.back() == '/') w.advertised_url.pop_back();
       const auto& u = w.advertised_url;
       const bool scheme = u.starts_with("http://");  // forwarding speaks plain HTTP
       const auto authority = u.substr(u.find("://") == std::string::npos ? 0 : u.find("://") + 3);
