@@ -1,6 +1,6 @@
 #pragma once
-// offsets_reader (actor, one per [consumer.X] of class kafka): reads every partition of the
-// offsets topic with a group-less librdkafka consumer (assign, never subscribe), decodes each
+// offsets_reader (actor, one per [consumer.X] of class kafka): without a cluster-group, reads every
+// partition of the offsets topic with a group-less librdkafka consumer (assign), decodes each
 // record and sends store commands in batches. Runs on the io thread; librdkafka wakes it through
 // queue_waker; its blocking calls (metadata, end offsets, close) go through blocking_pool.
 // Back-pressure: a full store mailbox suspends the reader, which stops draining librdkafka.
@@ -13,7 +13,9 @@
 // it; each rebalance is answered on the io thread (its librdkafka calls offloaded), a revoked
 // partition's groups are dropped from the store (store_cmd::forget_offsets_partition) and its
 // positions no longer reported; a gained one is read from its beginning, or from the snapshot's
-// position (resume_from) when that lies within its [log-start, log-end]. In the group the
+// position (resume_from) when that lies within its [log-start, log-end]. A restored partition
+// (snapshot, or owned before a supervised restart, which rejoins as a new member) stays in the
+// store until the first assignment: kept and resumed if given, else forgotten. In the group the
 // self-reporting group holds only this instance's partitions.
 #include <array>
 #include <cstdint>

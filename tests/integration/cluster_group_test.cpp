@@ -407,4 +407,48 @@ BOOST_AUTO_TEST_CASE(a_restarted_reader_rejoins_as_a_new_member) {
   BOOST_TEST_MESSAGE("restarted member:\n" << group_lines(a->output()));
 }
 
+// The real thing: two members of a cluster-group on __consumer_offsets (8 partitions here) with a
+// real consumer group committing: the partitions are split, and both list the real group, each
+// naming the owner of its partition (issue 14 part 2: the other answers from the status topic).
+BOOST_AUTO_TEST_CASE(members_share_the_real_consumer_offsets_topic) {
+  kafka_cluster kafka;
+  kafka.create_topic("cg-real-data", 1);
+  producer(kafka.bootstrap()).produce("cg-real-data", 0, 10);
+  consumer_member member(kafka.bootstrap(), {.group = "cg-real", .topics = {"cg-real-data"}});
+  BOOST_REQUIRE(member.wait_for_consumed(10, 60s));
+  const std::string config = cluster_config("real", kafka.bootstrap()) +
+                             "cluster-group = \"cg-real-fleet\"\ncluster-group-session-timeout = 6\n";
+  warren_process a(config), b(config);
+  auto owned_of = [](const warren_process& w) {
+    std::set<int> out;
+    auto list = at(parse_json(w.get("/v3/health").body), {"clusters", "real", "offsets_sources", 0, "owned_partitions"});
+    if (list.is_array())
+      for (const auto& p : list.as_array()) out.insert(static_cast<int>(num(p)));
+    return out;
+  };
+  auto lists_real = [](const warren_process& w) {
+    return contains_string(at(parse_json(w.get("/v3/kafka/real/consumer").body), {"consumers"}), "cg-real");
+  };
+  const int home = warren::snapshot::offsets_partition_for("cg-real", 8);
+  std::string state;
+  const bool split = poll_until(
+      [&] {
+        const auto oa = owned_of(a), ob = owned_of(b);
+        state = "a owns " + std::to_string(oa.size()) + ", b owns " + std::to_string(ob.size());
+        if (!ready(a) || !ready(b) || oa.empty() || ob.empty() || oa.size() + ob.size() != 8) return false;
+        for (int p : oa)
+          if (ob.count(p)) return false;
+        const auto& owner = oa.count(home) ? a : b;
+        const auto& other = oa.count(home) ? b : a;
+        auto owner_of = [](const warren_process& w) {
+          auto reply = w.get("/v3/kafka/real/consumer/cg-real/status");
+          return reply.status == 200 ? str(at(parse_json(reply.body), {"status", "warren", "owner"})) : std::string();
+        };
+        return lists_real(owner) && lists_real(other) && owner_of(owner) == id_of(owner) &&
+               owner_of(other) == id_of(owner);
+      },
+      45s, 250ms);
+  BOOST_TEST(split, state << "\n" << group_lines(a.output()) << group_lines(b.output()));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
