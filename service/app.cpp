@@ -489,6 +489,7 @@ struct app::impl {
     log_info("app", "shutting down");
     if (hub) co_await hub->stop();  // ws: close frames go out first
     for (auto it = admin_sources.rbegin(); it != admin_sources.rend(); ++it) co_await (*it)->stop();  // kafka-admin
+    for (auto& f : fleets) co_await f->flush();  // issue 14: the latest states out before leaving the group
     for (auto it = readers.rbegin(); it != readers.rend(); ++it) co_await (*it)->stop();
     for (auto it = fleets.rbegin(); it != fleets.rend(); ++it) co_await (*it)->stop();  // issue 14
     for (auto it = pollers.rbegin(); it != pollers.rend(); ++it) co_await (*it)->stop();

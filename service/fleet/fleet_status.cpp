@@ -398,6 +398,13 @@ fleet_status::~fleet_status() = default;
 
 void fleet_status::start() { impl_->self->start(); }
 task<void> fleet_status::stop() { co_await impl_->stop(); }
+task<void> fleet_status::flush() {
+  auto* p = impl_->producer.get();
+  if (!p) co_return;
+  std::function<int()> f = [p] { return p->flush(flush_timeout_ms); };
+  const int left = co_await impl_->pool.offload(std::move(f));
+  if (left) log_warn("fleet", impl_->module.name, ": ", left, " record(s) not confirmed before shutdown");
+}
 void fleet_status::set_notifier_source(notifier_source f) { impl_->notifier = std::move(f); }
 void fleet_status::notifier_changed(const std::string& group) { impl_->notifier_changed(group); }
 task<void> fleet_status::on_gain(std::vector<std::int32_t> partitions) { co_await impl_->on_gain(std::move(partitions)); }

@@ -74,6 +74,9 @@ class fleet_status {
   void start();
   /// Stops the loops, flushes the producer (bounded) and closes the clients off the io thread.
   task<void> stop();
+  /// Waits (bounded, on the pool) until every record produced so far is delivered. The app calls
+  /// it before the offsets readers leave the group at shutdown: a clean hand-off.
+  task<void> flush();
 
   /// Before start(): where published records take the notifier state from.
   void set_notifier_source(notifier_source f);

@@ -3,7 +3,8 @@
 // start: its owner sends one open and publishes the incident to the status topic. The owner is
 // SIGKILLed; group B, in the same offsets partition, goes ERR while its owner is dead. The new
 // owner adopts A's incident (no second open for A: clean hand-off of a published state) and opens
-// B's incident once. The receiver gets exactly one open per group.
+// B's incident once. The receiver gets exactly one open per group. Then the new owner stops
+// cleanly (SIGTERM) and the last instance adopts both incidents without sending anything.
 #include <signal.h>
 
 #include <boost/json.hpp>
@@ -170,6 +171,24 @@ BOOST_AUTO_TEST_CASE(one_open_per_incident_across_a_sigkill_of_the_owner) {
   BOOST_TEST(got[group_b].size() == 1u);
   if (got[group_b].size() == 1u) BOOST_TEST(got[group_b][0] != incident_a);
   BOOST_TEST(rx.count() == 2u);
+
+  // Clean hand-off: the heir stops (SIGTERM: its states flushed, its partitions given back); the
+  // last instance adopts both incidents and sends nothing.
+  const std::size_t last = 1 - heir;
+  BOOST_TEST(fleet[heir]->process().terminate() == 0);
+  BOOST_REQUIRE_MESSAGE(poll_until(
+                            [&] {
+                              return owner_named(*fleet[last], group_a) == id_of(*fleet[last]) &&
+                                     owner_named(*fleet[last], group_b) == id_of(*fleet[last]) &&
+                                     status_of(*fleet[last], group_b) == "ERR";
+                            },
+                            30s),
+                        fleet[last]->output());
+  BOOST_TEST(!poll_until([&] { return rx.count() > 2; }, 5s));
+  BOOST_TEST(rx.count() == 2u);
+  BOOST_TEST(fleet[last]->output().find("adopted hand/" + group_b + " incident " + got[group_b].at(0)) !=
+                 std::string::npos,
+             fleet[last]->output());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
