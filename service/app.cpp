@@ -229,6 +229,7 @@ struct app::impl {
                 st.records_read = fs.records_read;
                 for (auto n : fs.decode_errors) st.decode_errors += n;
                 st.remote_groups = f->remote().size();
+                st.partitions = fs.topic_partitions;
               }
           }
       }

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -36,7 +37,28 @@ constexpr const char* max_record_bytes = "8388608";
 }  // namespace
 
 struct fleet_status::impl {
+  // What decides a re-publication besides the status: the lags and commits (the evaluator reports
+  // only status changes, so lag-only changes are found by a scan every publish-interval).
+  static std::uint64_t fingerprint(const group_status& g) {
+    std::uint64_t h = 1469598103934665603ULL;
+    auto mix = [&h](std::uint64_t v) {
+      h ^= v;
+      h *= 1099511628211ULL;
+    };
+    mix(static_cast<std::uint64_t>(g.status));
+    mix(g.totallag);
+    mix(g.partition_count);
+    for (const auto& p : g.partitions) {
+      mix(static_cast<std::uint64_t>(p.status));
+      mix(p.current_lag);
+      mix(p.end ? static_cast<std::uint64_t>(p.end->offset) : ~0ULL);
+      mix(std::hash<std::string>{}(p.owner));
+    }
+    return h;
+  }
+
   struct published {
+    std::uint64_t fingerprint = 0;
     status_code status = status_code::notfound;
     std::int64_t at = 0;  // wall ms of the last produce
     std::optional<notifier_record> notifier;
@@ -92,7 +114,7 @@ struct fleet_status::impl {
   }
 
   void publish(const std::string& group, const group_status& g) {
-    if (!producer) {  // not set up yet: published by the tick once it is
+    if (!producer || !stats.topic_ready) {  // not set up yet: published by the tick once it is
       dirty.insert(group);
       return;
     }
@@ -105,6 +127,7 @@ struct fleet_status::impl {
       if (auto n = notifier(group)) r.notifier = std::move(*n);
     }
     auto& p = last[group];
+    p.fingerprint = fingerprint(g);
     p.status = g.status;
     p.at = time.wall_ms();
     p.notifier = r.notifier;
@@ -142,9 +165,17 @@ struct fleet_status::impl {
       self->checkpoint();
       tick_timer.expires_after(tick);
       co_await tick_timer.async_wait(use_nothrow);
-      if (!producer || dirty.empty()) continue;
+      if (!producer || !stats.topic_ready) continue;
       const auto now = time.wall_ms();
       const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(module.publish_interval).count();
+      if (now >= next_scan) {  // lag-only changes of owned groups
+        next_scan = now + interval;
+        evaluator.for_each(module.cluster, [&](const group_status& g) {
+          auto l = last.find(g.group);
+          if (l != last.end() && l->second.fingerprint != fingerprint(g)) dirty.insert(g.group);
+        });
+      }
+      if (dirty.empty()) continue;
       std::size_t n = 0;
       for (auto it = dirty.begin(); it != dirty.end() && !self->stopping();) {
         const std::string group = *it;
@@ -164,7 +195,7 @@ struct fleet_status::impl {
 
   task<void> before_revoke(std::vector<std::int32_t> ps, bool lost) {
     std::set<std::int32_t> revoked(ps.begin(), ps.end());
-    if (!lost && producer && stats.offsets_partitions > 0) {
+    if (!lost && producer && stats.topic_ready && stats.offsets_partitions > 0) {
       // The latest state of every group of the revoked partitions, then a bounded flush, so the
       // next owner (assigned only after this revocation completes) reads it.
       std::vector<std::string> groups;
@@ -249,7 +280,11 @@ struct fleet_status::impl {
   task<void> setup() {
     if (!producer) {
       producer = std::make_unique<kafka::record_producer>(
-          ex, settings, std::map<std::string, std::string>{{"linger.ms", "20"}, {"message.max.bytes", max_record_bytes}},
+          // Never let a metadata request auto-create the topic with the broker's defaults (not
+          // compacted): setup() creates it.
+          ex, settings,
+          std::map<std::string, std::string>{
+              {"linger.ms", "20"}, {"message.max.bytes", max_record_bytes}, {"allow.auto.create.topics", "false"}},
           module.status_topic, [this](const std::string& g, int code, const std::string& e) { delivered(g, code, e); });
     }
     auto* p = producer.get();
@@ -381,6 +416,7 @@ struct fleet_status::impl {
   std::vector<std::int64_t> next;                   // status topic: next offset per partition (-2 = beginning)
   std::vector<std::int64_t> targets;                // end offsets sampled at the last gain / start
   std::chrono::steady_clock::time_point sync_since = std::chrono::steady_clock::now();
+  std::int64_t next_scan = 0;  // wall ms of the next lag-change scan
   std::unique_ptr<kafka::record_producer> producer;
   std::unique_ptr<kafka::topic_consumer> consumer;
   std::unique_ptr<kafka::queue_waker> waker;

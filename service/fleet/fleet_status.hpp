@@ -9,7 +9,8 @@
 //   supervisor's backoff; Warren keeps answering its own groups.
 // - Publisher (owner side): subscribes to the evaluator's change stream like the ws hub. For the
 //   groups of the offsets partitions this instance owns it produces the latest record: a changed
-//   status or notifier state at once, lag-only changes at most once per `publish-interval`; a
+//   status or notifier state at once; lag-only changes (which the evaluator does not report) are
+//   found by a scan of the owned groups every `publish-interval` and published then; a
 //   group the owner removes gets a tombstone, a group it merely loses (revoked partition) does not.
 //   Deliveries are reported by librdkafka's background thread and posted back; a failed one is
 //   re-published at the next tick. Before a revocation completes (before_revoke, awaited by the

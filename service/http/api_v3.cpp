@@ -254,6 +254,7 @@ struct api_v3::impl {
             source["owned_partitions"] = std::move(owned);
             if (const auto& st = s.status_topic; !st.topic.empty())  // issue 14 part 2
               source["status_topic"] = {{"topic", st.topic},
+                                        {"partitions", st.partitions},
                                         {"ready", st.ready},
                                         {"error", st.error},
                                         {"synced", st.synced},

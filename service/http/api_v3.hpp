@@ -52,6 +52,7 @@ struct cluster_health {
       std::string owner_id, owner_url;  ///< this instance as the fleet knows it
       std::uint64_t published = 0, delivered = 0, delivery_failures = 0, records_read = 0, decode_errors = 0;
       std::size_t remote_groups = 0;
+      std::int32_t partitions = 0;
     } status_topic;
   };
   std::vector<offsets_source> offsets_sources;

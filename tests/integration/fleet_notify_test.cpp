@@ -137,6 +137,10 @@ BOOST_AUTO_TEST_CASE(one_open_per_incident_across_a_sigkill_of_the_owner) {
     const auto published = num(at(status_topic(*fleet[owner]), {"published"}));
     BOOST_REQUIRE(poll_until([&] { return num(at(status_topic(*fleet[owner]), {"delivered"})) >= published; }, 10s));
   }
+  // Created by Warren, with the offsets topic's partition count (not auto-created by a producer).
+  BOOST_TEST(num(at(status_topic(*fleet[owner]), {"partitions"})) == log_partitions);
+  BOOST_TEST(str(at(status_topic(*fleet[owner]), {"topic"})) == "__warren_status_fn-fleet");
+  BOOST_TEST(at(status_topic(*fleet[owner]), {"ready"}).as_bool());
   BOOST_TEST(opens(rx)[group_a].size() == 1u);
   const std::string incident_a = opens(rx)[group_a].at(0);
 
