@@ -19,6 +19,7 @@
 
 #include "service/core/clock.hpp"
 #include "service/storage/snapshot.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/http_receiver.hpp"
 #include "tests/support/json_helpers.hpp"
 #include "tests/support/kafka_harness.hpp"
@@ -141,6 +142,15 @@ BOOST_AUTO_TEST_CASE(one_open_per_incident_across_a_sigkill_of_the_owner) {
   BOOST_TEST(num(at(status_topic(*fleet[owner]), {"partitions"})) == log_partitions);
   BOOST_TEST(str(at(status_topic(*fleet[owner]), {"topic"})) == "__warren_status_fn-fleet");
   BOOST_TEST(at(status_topic(*fleet[owner]), {"ready"}).as_bool());
+  {  // The detail is forwarded to the owner, once: a forwarded request is answered locally.
+    const auto& other = *fleet[(owner + 1) % fleet.size()];
+    auto forwarded = other.get("/v3/kafka/hand/consumer/" + group_a);
+    BOOST_TEST(forwarded.status == 200u, forwarded.body);
+    BOOST_TEST(forwarded.headers["x-warren-owner"] == id_of(*fleet[owner]));
+    BOOST_TEST(forwarded.body.find("\"owner\":\"" + id_of(*fleet[owner]) + "\"") != std::string::npos, forwarded.body);
+    auto again = http_call(other.port(), "GET", "/v3/kafka/hand/consumer/" + group_a, {}, {{"X-Warren-Forwarded", "1"}});
+    BOOST_TEST(again.status == 404u, again.body);
+  }
   BOOST_TEST(opens(rx)[group_a].size() == 1u);
   const std::string incident_a = opens(rx)[group_a].at(0);
 
