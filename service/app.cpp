@@ -19,6 +19,7 @@
 #include "service/core/log.hpp"
 #include "service/core/offload.hpp"
 #include "service/evaluator/group_evaluator.hpp"
+#include "service/fleet/fleet_status.hpp"  // issue 14 parts 2-3: any instance answers any group
 #include "service/http/api_v3.hpp"
 #include "service/http/server.hpp"
 #include "service/app_settings.hpp"
@@ -85,6 +86,8 @@ struct app::impl {
   group_evaluator evaluator;
   std::vector<std::unique_ptr<cluster_poller>> pollers;
   std::vector<std::unique_ptr<offsets_reader>> readers;
+  std::vector<std::unique_ptr<fleet::fleet_status>> fleets;  // issue 14: per cluster-group consumer
+  fleet::owner_ref self_owner;  // issue 14: this instance as the fleet knows it
   std::vector<std::unique_ptr<admin_source>> admin_sources;  // [consumer.X] class kafka-admin, or a fallback
   std::list<consumer_module> fallback_modules;  // issue 13: the modules fallback sources run with (stable addresses)
   request_counters http_counts;
@@ -211,6 +214,24 @@ struct app::impl {
           if (r->name() == s.consumer && !s.admin) {
             h.offsets_sources.back().cluster_group = r->stats().cluster_group;
             h.offsets_sources.back().owned_partitions = r->stats().owned_partitions;
+            for (const auto& f : fleets)  // issue 14 part 2
+              if (f->name() == s.consumer) {
+                auto& st = h.offsets_sources.back().status_topic;
+                const auto& fs = f->stats();
+                st.topic = fs.status_topic;
+                st.ready = fs.topic_ready;
+                st.error = fs.topic_error;
+                st.synced = f->synced();
+                st.owner_id = f->self().id;
+                st.owner_url = f->self().url;
+                st.published = fs.published;
+                st.delivered = fs.delivered;
+                st.delivery_failures = fs.delivery_failures;
+                st.records_read = fs.records_read;
+                for (auto n : fs.decode_errors) st.decode_errors += n;
+                st.remote_groups = f->remote().size();
+                st.partitions = fs.topic_partitions;
+              }
           }
       }
     h.freshness = freshness(cluster);
@@ -309,6 +330,7 @@ struct app::impl {
     ctx.count_request = [this](const std::string& route, unsigned code) { http_counts.add(route, code); };
     ctx.actors = [this] { return sup.snapshot(); };
     ctx.started = started;
+    ctx.fleet = [this](const std::string& cluster) { return fleet_of(cluster); };
     if (const char* f = std::getenv("WARREN_FAULT_INJECTION"); f && std::string_view(f) == "1") {
       log_warn("app", "WARREN_FAULT_INJECTION=1: POST /v3/admin/fault/:actor/:cluster is enabled (tests only)");
       ctx.inject_fault = [this](const std::string& a, const std::string& c) { return sup.inject_fault(a, c); };
@@ -327,6 +349,7 @@ struct app::impl {
       servers.push_back(std::move(s));
     }
     for (auto& s : servers) s->start();
+    self_owner = advertised();
 
     auto to_store = [this](store_cmd::batch b) -> task<void> { co_await store.send(std::move(b)); };
     for (const auto& [name, c] : cfg.clusters) {
@@ -365,9 +388,70 @@ struct app::impl {
           });
         });
       if (auto r = resume.find(c.cluster); r != resume.end()) reader->resume_from(r->second);  // issue 14
+      if (!c.cluster_group.empty()) start_fleet(c, *reader, *pool->second);  // issue 14 parts 2-3
       start_source(readers, std::move(reader));
     }
     return true;
+  }
+
+  // Issue 14: [warren] advertised-url, else the first listener as bound.
+  fleet::owner_ref advertised() const {
+    std::string url = cfg.warren.advertised_url;
+    if (url.empty() && !servers.empty()) {
+      std::string host;
+      unsigned short port = 0;
+      http::parse_listen_address(cfg.httpservers.begin()->second.address, host, port);
+      if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") host = host_name();
+      if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+      url = "http://" + host + ":" + std::to_string(servers.front()->port());
+    }
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return {url.substr(url.find("://") == std::string::npos ? 0 : url.find("://") + 3), url};
+  }
+
+  const fleet::fleet_status* fleet_of(const std::string& cluster) const {
+    for (const auto& f : fleets)
+      if (f->cluster() == cluster) return f.get();
+    return nullptr;
+  }
+
+  // Issue 14 parts 2-3: the consumer's status topic: published by the owner of each group, read by
+  // all; the reader hands revoked partitions' state over through it, the notifier adopts from it.
+  void start_fleet(const consumer_module& c, offsets_reader& reader, blocking_pool& pool) {
+    if (fleet_of(c.cluster)) {
+      log_warn("app", "consumer ", c.name, ": cluster ", c.cluster,
+               " already has a status topic from another consumer; this one publishes nothing");
+      return;
+    }
+    auto f = std::make_unique<fleet::fleet_status>(ioc.get_executor(), sup, pool, c, client_settings(c), evaluator,
+                                                   self_owner, clock::system());
+    auto* fp = f.get();
+    offsets_reader::rebalance_hooks hooks;
+    hooks.gain = [fp](std::vector<std::int32_t> ps) { return fp->on_gain(std::move(ps)); };
+    hooks.revoke = [fp](std::vector<std::int32_t> ps, bool lost) { return fp->before_revoke(std::move(ps), lost); };
+    reader.on_rebalance(std::move(hooks));
+    if (notifier) {
+      auto* n = notifier.get();
+      fp->set_notifier_source([n, cluster = c.cluster](const std::string& g) { return n->state_of(cluster, g); });
+      notifier::fleet_link link;
+      link.ready = [this](const std::string& cluster) {
+        const auto* fl = fleet_of(cluster);
+        return !fl || fl->synced();
+      };
+      link.adopt = [this](const std::string& cluster, const std::string& g) -> std::optional<fleet::notifier_record> {
+        const auto* fl = fleet_of(cluster);
+        const auto* e = fl ? fl->remote().find(g) : nullptr;
+        if (!e) return std::nullopt;
+        return e->notifier;
+      };
+      link.changed = [this](const std::string& cluster, const std::string& g) {
+        for (auto& fl : fleets)
+          if (fl->cluster() == cluster) fl->notifier_changed(g);
+      };
+      n->link_fleet(std::move(link));
+    }
+    f->start();
+    fleets.push_back(std::move(f));
   }
 
   kafka::client_settings client_settings(const consumer_module& c) const {
@@ -417,7 +501,9 @@ struct app::impl {
     log_info("app", "shutting down");
     if (hub) co_await hub->stop();  // ws: close frames go out first
     for (auto it = admin_sources.rbegin(); it != admin_sources.rend(); ++it) co_await (*it)->stop();  // kafka-admin
+    for (auto& f : fleets) co_await f->flush();  // issue 14: the latest states out before leaving the group
     for (auto it = readers.rbegin(); it != readers.rend(); ++it) co_await (*it)->stop();
+    for (auto it = fleets.rbegin(); it != fleets.rend(); ++it) co_await (*it)->stop();  // issue 14
     for (auto it = pollers.rbegin(); it != pollers.rend(); ++it) co_await (*it)->stop();
     for (auto& s : servers) s->stop();
     if (notifier) co_await notifier->stop();  // notifier: before the evaluator it subscribes to

@@ -218,6 +218,18 @@ struct consumer_module {
   /// silent this long (killed, partitioned away) loses its partitions to the others. 6..300 (the
   /// broker's group.min/max.session.timeout.ms must allow it). Requires cluster_group.
   std::chrono::seconds cluster_group_session_timeout{10};
+  /// kafka with cluster-group only (`status-topic`, issue 14 part 2): the compacted topic where the
+  /// owner of each group publishes its status and notifier state, read by every instance so any
+  /// instance answers any group. Created when absent (cleanup.policy=compact, the offsets topic's
+  /// partition count, the broker's default replication). Empty = "__warren_status_<cluster-group>".
+  std::string status_topic;
+  /// kafka with cluster-group only (`publish-interval`, seconds, 1..3600): a group's record is
+  /// re-published at most this often while only its lags change; a status or notifier change is
+  /// published at once.
+  std::chrono::seconds publish_interval{5};
+  /// kafka with cluster-group only (`forward-timeout`, seconds, 1..60): how long a
+  /// `/consumer/:group` request forwarded to the group's owner may take before a 503.
+  std::chrono::seconds forward_timeout{2};
 };
 
 /// [storage.NAME]: the offset store. Exactly one; absent = one named "default" with these values.
@@ -386,6 +398,11 @@ struct warren_options {
   /// Issue 14: the cluster-group of every [consumer.X] of class kafka that sets none itself (see
   /// consumer_module::cluster_group). Empty = none.
   std::string cluster_group;
+  /// Issue 14 part 2: the base URL (`http://host:port`, no path; forwarding speaks plain HTTP) where the other instances of a
+  /// cluster-group reach this one's HTTP API: published as the owner URL of the groups it owns,
+  /// used to forward `/consumer/:group`. Empty = the first [httpserver.X] address as bound
+  /// (`http://HOST:PORT`, HOST = this host's name when the address has none or is 0.0.0.0).
+  std::string advertised_url;
 };
 
 /// The whole configuration. After a successful load: clusters holds at least one module (unless

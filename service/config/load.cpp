@@ -828,7 +828,8 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
       if (m.admin_group_refresh.count() == 0) m.admin_group_refresh = m.admin_offset_refresh;
       r.not_for_class(m.class_name, {"fallback"});  // issue 13: kafka only
       m.fallback = "none";
-      r.not_for_class(m.class_name, {"cluster-group", "cluster-group-session-timeout"});  // issue 14: kafka only
+      r.not_for_class(m.class_name, {"cluster-group", "cluster-group-session-timeout", "status-topic",
+                                     "publish-interval", "forward-timeout"});  // issue 14: kafka only
     } else {
       r.not_for_class(m.class_name, {"offset-refresh", "group-refresh", "max-in-flight", "request-timeout", "max-backoff"});
     }
@@ -856,6 +857,16 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
       r.read_seconds("cluster-group-session-timeout", m.cluster_group_session_timeout, 6);
       if (m.cluster_group_session_timeout.count() > 300)
         r.error("cluster-group-session-timeout", "must be at most 300 (seconds)");
+      // Issue 14 part 2: the fleet's status topic (service/fleet).
+      for (auto key : {"status-topic", "publish-interval", "forward-timeout"})
+        if (r.has(key) && m.cluster_group.empty()) r.error(key, "requires cluster-group (here or in [warren])");
+      if (r.has("status-topic") && r.read("status-topic", m.status_topic) && m.status_topic.empty())
+        r.error("status-topic", "must not be empty (omit the key for __warren_status_<cluster-group>)");
+      r.read_seconds("publish-interval", m.publish_interval, 1);
+      if (m.publish_interval.count() > 3600) r.error("publish-interval", "must be at most 3600 (seconds)");
+      r.read_seconds("forward-timeout", m.forward_timeout, 1);
+      if (m.forward_timeout.count() > 60) r.error("forward-timeout", "must be at most 60 (seconds)");
+      if (!m.cluster_group.empty() && m.status_topic.empty()) m.status_topic = "__warren_status_" + m.cluster_group;
       if (!m.cluster_group.empty()) {
         if (r.has("fallback") && m.fallback == "kafka-admin")
           r.error("fallback", "\"kafka-admin\" cannot be used with cluster-group " + in_quotes(m.cluster_group) +
@@ -871,7 +882,8 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
                       {"client-profile", "offsets-topic", "start-latest", "backfill-earliest", "self-report"});
       r.not_for_class(m.class_name, {"fallback"});  // issue 13: kafka only
       m.fallback = "none";
-      r.not_for_class(m.class_name, {"cluster-group", "cluster-group-session-timeout"});  // issue 14: kafka only
+      r.not_for_class(m.class_name, {"cluster-group", "cluster-group-session-timeout", "status-topic",
+                                     "publish-interval", "forward-timeout"});  // issue 14: kafka only
       m.offsets_topic.clear();
       if (!r.has("servers")) r.missing("servers");
     }
@@ -909,6 +921,15 @@ void read_warren(const toml::table& root, config& cfg, error_sink& sink) {
     }
     // Issue 14: the default cluster-group of class kafka consumers (read_consumers applies it).
     r.read("cluster-group", w.cluster_group);  // empty = none (documented default)
+    // Issue 14 part 2: where the fleet reaches this instance (forwarded /consumer/:group).
+    if (r.has("advertised-url") && r.read("advertised-url", w.advertised_url) && !w.advertised_url.empty()) {
+      while (w.advertised_url.size() > 7 && w.advertised_url.back() == '/') w.advertised_url.pop_back();
+      const auto& u = w.advertised_url;
+      const bool scheme = u.starts_with("http://");  // forwarding speaks plain HTTP
+      const auto authority = u.substr(u.find("://") == std::string::npos ? 0 : u.find("://") + 3);
+      if (!scheme || authority.empty() || authority.find_first_of("/?# ") != std::string::npos)
+        r.error("advertised-url", "must be http://HOST:PORT (no path; forwarding between instances speaks plain HTTP), got " + in_quotes(u));
+    }
     r.finish();
   }
 }

@@ -9,6 +9,8 @@
 #include "service/core/clock.hpp"
 #include "service/core/log.hpp"
 #include "service/evaluator/group_evaluator.hpp"
+#include "service/fleet/fleet_status.hpp"
+#include "service/fleet/forward.hpp"
 #include "service/http/auth.hpp"
 #include "service/http/burrow_json.hpp"
 #include "service/http/dashboard.hpp"
@@ -320,6 +322,20 @@ struct api_v3::impl {
             json::array owned;
             for (auto p : s.owned_partitions) owned.push_back(p);
             source["owned_partitions"] = std::move(owned);
+            if (const auto& st = s.status_topic; !st.topic.empty())  // issue 14 part 2
+              source["status_topic"] = {{"topic", st.topic},
+                                        {"partitions", st.partitions},
+                                        {"ready", st.ready},
+                                        {"error", st.error},
+                                        {"synced", st.synced},
+                                        {"owner", st.owner_id},
+                                        {"owner_url", st.owner_url},
+                                        {"published", st.published},
+                                        {"delivered", st.delivered},
+                                        {"delivery_failures", st.delivery_failures},
+                                        {"records_read", st.records_read},
+                                        {"decode_errors", st.decode_errors},
+                                        {"remote_groups", st.remote_groups}};
           }
           sources.push_back(std::move(source));
         }
@@ -611,11 +627,28 @@ struct api_v3::impl {
     return ok(envelope_with("consumers of topic returned", c, "consumers", a));
   }
 
+  const fleet::fleet_status* fleet_of(const std::string& cluster) const {
+    return ctx.fleet ? ctx.fleet(cluster) : nullptr;
+  }
+
   response consumers(const std::string& cluster, const call& c) const {
     const auto* st = state(cluster);
     if (!st) return error(404, "cluster not found", c);
     auto& cache = lists_of(cluster, st);
     const timestamp_ms now{wall_now_ms()};
+    if (const auto* f = fleet_of(cluster)) {
+      // Issue 14: plus the groups other instances own, from the fleet's status topic (not cached:
+      // that topic moves on its own).
+      st->answerable_groups(now, listed);
+      std::vector<std::string_view> remote, merged;  // views of the remote map's keys
+      f->remote().for_each([&](const std::string& g, const fleet::remote_entry&) { remote.emplace_back(g); });
+      std::sort(remote.begin(), remote.end());
+      merged.reserve(listed.size() + remote.size());
+      std::set_union(listed.begin(), listed.end(), remote.begin(), remote.end(), std::back_inserter(merged));
+      std::string a;
+      append_names(a, merged);
+      return ok(envelope_with("consumer list returned", c, "consumers", a));
+    }
     if (!cache.consumers_valid || !st->same_answerable_groups(cache.consumers_stamp, now)) {
       cache.consumers_stamp = st->answerable_groups(now, listed);
       cache.consumers.clear();
@@ -627,15 +660,49 @@ struct api_v3::impl {
 
   response consumer(const std::string& cluster, const std::string& group, const call& c) const {
     const auto* st = state(cluster);
-    if (!st || !st->view_group(group, timestamp_ms{wall_now_ms()}, view))
-      return error(404, "cluster or consumer not found", c);
-    return response{200, "application/json",
-                    consumer_detail_response_json(view, c.url, ctx.hostname, freshness_of(cluster)), {}};
+    const auto* f = fleet_of(cluster);
+    if (!st || !st->view_group(group, timestamp_ms{wall_now_ms()}, view)) {
+      // Issue 14: the windows live with the owner only: forwarded there, once.
+      const fleet::remote_entry* e = f && st && !c.http.forwarded ? f->remote().find(group) : nullptr;
+      if (!e || e->owner.id == f->self().id) return error(404, "cluster or consumer not found", c);
+      return forward(*f, *e, c);
+    }
+    auto body = consumer_detail_response_json(view, c.url, ctx.hostname, freshness_of(cluster));
+    if (f) body = fleet::with_owner(body, f->self());
+    return response{200, "application/json", std::move(body), {}};
+  }
+
+  response forward(const fleet::fleet_status& f, const fleet::remote_entry& e, const call& c) const {
+    response r;
+    r.deferred = [ex = f.executor(), owner = e.owner, target = c.http.target, auth = c.http.authorization,
+                  timeout = f.forward_timeout(), url = c.url, host = ctx.hostname]() -> task<response> {
+      auto got = co_await fleet::forward_get(ex, owner.url, target, auth, timeout);
+      if (!got.ok) {
+        auto res = json_error(503, "owner " + owner.id + " (" + owner.url + ") of this consumer group is unreachable: " +
+                                   got.error, url, host);
+        res.headers.emplace_back("X-Warren-Owner", owner.id);
+        co_return res;
+      }
+      got.response.headers.emplace_back("X-Warren-Owner", owner.id);
+      co_return got.response;
+    };
+    return r;
   }
 
   response consumer_status(const std::string& cluster, const std::string& group, bool all, const call& c) const {
     const group_status* kept = ctx.evaluator ? ctx.evaluator->status(cluster, group) : nullptr;
     const auto fresh = freshness_of(cluster);
+    const auto* f = fleet_of(cluster);
+    if (f && kept) {  // issue 14: the owner (this instance) named in the status object
+      auto object = fleet::with_owner(to_json(all ? *kept : only_problems(*kept)), f->self());
+      return response{200, "application/json", status_response_json_raw(object, c.url, ctx.hostname, fresh), {}};
+    }
+    if (f && !kept) {  // issue 14: another instance's status, from the fleet's status topic
+      if (const auto* e = f->remote().find(group); e && state(cluster)) {
+        auto object = fleet::with_owner(all ? e->lag_json : e->status_json, e->owner);
+        return response{200, "application/json", status_response_json_raw(object, c.url, ctx.hostname, fresh), {}};
+      }
+    }
     if (!kept) {
       // Burrow: unknown or expired group → 404 with a NOTFOUND status and "error": false.
       return response{404, "application/json",

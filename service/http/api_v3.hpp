@@ -18,6 +18,9 @@ class offset_store;
 class group_evaluator;
 class metrics_registry;
 }  // namespace warren
+namespace warren::fleet {
+class fleet_status;
+}
 
 namespace warren::http {
 
@@ -40,6 +43,17 @@ struct cluster_health {
     std::string reason;     ///< why the topic could not be read; empty when it can
     std::string cluster_group;  ///< issue 14: the group sharing the offsets topic; empty = none
     std::vector<std::int32_t> owned_partitions;  ///< issue 14: offsets-topic partitions read by this instance
+    /// Issue 14 part 2: the consumer's status topic (cluster-group only; empty topic = none).
+    struct status_topic_health {
+      std::string topic;
+      bool ready = false;       ///< created or found; read and written
+      std::string error;        ///< the last creation/authorisation failure
+      bool synced = false;      ///< read up to its end as of the last gain
+      std::string owner_id, owner_url;  ///< this instance as the fleet knows it
+      std::uint64_t published = 0, delivered = 0, delivery_failures = 0, records_read = 0, decode_errors = 0;
+      std::size_t remote_groups = 0;
+      std::int32_t partitions = 0;
+    } status_topic;
   };
   std::vector<offsets_source> offsets_sources;
 };
@@ -61,6 +75,10 @@ struct api_context {
   /// was started with WARREN_FAULT_INJECTION=1. Returns false when no such actor.
   /// `cluster` is "" for a process-wide actor (the URL spells it `-` or `_`).
   std::function<bool(const std::string& actor, const std::string& cluster)> inject_fault;
+  /// Issue 14 part 2: the fleet (status topic) of a cluster, or null when it has none. With one,
+  /// groups owned by other instances are answered from the topic (list, /status, /lag) or forwarded
+  /// to their owner (/consumer/:group), and answers name the owner.
+  std::function<const fleet::fleet_status*(const std::string& cluster)> fleet;
   /// Process start, for `uptime_s` in /v3/health.
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };

@@ -299,6 +299,17 @@ std::string problems_response_json(const group_status& g, std::string_view url, 
   return status_body(g, true, url, host, freshness);
 }
 
+std::string status_response_json_raw(std::string_view status_object, std::string_view url, std::string_view host,
+                                     const cluster_freshness& freshness) {
+  std::string out = R"({"error":false,"message":"consumer status returned","status":)";
+  out += status_object;
+  out += ',';
+  append_request(out, url, host);
+  append_freshness_json(out, freshness);
+  out += '}';
+  return out;
+}
+
 std::string consumer_detail_response_json(const group_view& view, std::string_view url, std::string_view host,
                                           const cluster_freshness& freshness) {
   std::string out;

@@ -48,6 +48,10 @@ std::string status_response_json(const group_status& g, std::string_view url, st
 /// written without copying the status (as `status_response_json(only_problems(g), …)`).
 std::string problems_response_json(const group_status& g, std::string_view url, std::string_view host,
                                    const cluster_freshness& freshness = {});
+/// Issue 14: as status_response_json, with the status object already rendered (another instance's,
+/// from the fleet's status topic, or one with Warren's owner fields).
+std::string status_response_json_raw(std::string_view status_object, std::string_view url, std::string_view host,
+                                     const cluster_freshness& freshness = {});
 std::string consumer_detail_response_json(const group_view& view, std::string_view url, std::string_view host,
                                           const cluster_freshness& freshness = {});
 

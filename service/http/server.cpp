@@ -333,12 +333,22 @@ struct server::impl {
       r.body = std::move(req.body());
       if (auto it = req.find(bhttp::field::authorization); it != req.end()) r.authorization = std::string(it->value());
       if (auto it = req.find(bhttp::field::if_none_match); it != req.end()) r.if_none_match = std::string(it->value());
+      r.forwarded = req.find(forwarded_header) != req.end();  // issue 14
       response res;
       try {
         res = handler(r);
       } catch (const std::exception& e) {
         log_error("http", "handler failed for ", r.path, ": ", e.what());
         res = transport_error(500, "internal error", r.target);
+      }
+      if (res.deferred) {  // issue 14: forwarded to another instance, bounded by its own timeout
+        auto later = std::move(res.deferred);
+        try {
+          res = co_await later();
+        } catch (const std::exception& e) {
+          log_error("http", "forwarding failed for ", r.path, ": ", e.what());
+          res = transport_error(500, "internal error", r.target);
+        }
       }
       bool keep = req.keep_alive() && !stopping;
       if (r.method == "HEAD") {

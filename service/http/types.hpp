@@ -1,10 +1,13 @@
 #pragma once
 // Plain request/response values passed between the Beast session and the (Beast-free) handlers.
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "service/core/async.hpp"
 
 namespace warren::http {
 
@@ -15,6 +18,9 @@ struct request {
   std::string body;
   std::string authorization;  ///< the Authorization header, if any
   std::string if_none_match;  ///< the If-None-Match header, if any (dashboard files' ETags)
+  /// Issue 14: the request was forwarded by another instance (header X-Warren-Forwarded): answer it
+  /// locally, never forward it again.
+  bool forwarded = false;
 };
 
 /// A body produced in pieces while it is written (large bodies: /metrics), sent with HTTP/1.1
@@ -29,6 +35,8 @@ class body_source {
   /// may still hold its last views).
   virtual bool next(std::vector<std::string_view>& pieces) = 0;
 };
+/// Issue 14: the header a forwarded request carries.
+inline constexpr const char* forwarded_header = "X-Warren-Forwarded";
 
 struct response {
   unsigned status = 200;
@@ -42,6 +50,9 @@ struct response {
   response(unsigned s, std::string type, std::string b, std::vector<std::pair<std::string, std::string>> h,
            std::shared_ptr<body_source> source = {})
       : status(s), content_type(std::move(type)), body(std::move(b)), headers(std::move(h)), stream(std::move(source)) {}
+  /// Issue 14: set when the answer comes later (a request forwarded to another instance): the
+  /// session awaits it on the io thread and writes what it returns instead.
+  std::function<task<response>()> deferred;
 };
 
 }  // namespace warren::http

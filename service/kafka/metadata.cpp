@@ -162,4 +162,40 @@ groups_result list_groups(rd_kafka_s* rk, int timeout_ms) {
   return out;
 }
 
+std::string create_topic(rd_kafka_s* rk, const std::string& topic, int partitions,
+                         const std::map<std::string, std::string>& configs, int timeout_ms) {
+  char err[512];
+  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, -1, err, sizeof err);
+  if (!nt) return err;
+  for (const auto& [k, v] : configs)
+    if (rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str())) {
+      rd_kafka_NewTopic_destroy(nt);
+      return "config " + k + " refused";
+    }
+  queue q(rd_kafka_queue_new(rk));
+  rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, err, sizeof err);
+  rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, err, sizeof err);
+  rd_kafka_CreateTopics(rk, &nt, 1, opts, q.get());
+  rd_kafka_AdminOptions_destroy(opts);
+  rd_kafka_NewTopic_destroy(nt);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q.get(), timeout_ms + 1000);
+  if (!ev) return "CreateTopics timed out";
+  std::string out;
+  if (rd_kafka_event_error(ev)) {
+    out = rd_kafka_event_error_string(ev);
+  } else if (const auto* res = rd_kafka_event_CreateTopics_result(ev)) {
+    std::size_t n = 0;
+    const rd_kafka_topic_result_t** ts = rd_kafka_CreateTopics_result_topics(res, &n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto code = rd_kafka_topic_result_error(ts[i]);
+      if (code == RD_KAFKA_RESP_ERR_NO_ERROR || code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) continue;
+      const char* why = rd_kafka_topic_result_error_string(ts[i]);
+      out = std::string(rd_kafka_err2name(code)) + (why ? std::string(": ") + why : std::string());
+    }
+  }
+  rd_kafka_event_destroy(ev);
+  return out;
+}
+
 }  // namespace warren::kafka

@@ -62,4 +62,10 @@ struct groups_result {
 /// Every consumer group the cluster knows (Admin ListConsumerGroups), waiting up to timeout_ms.
 groups_result list_groups(rd_kafka_s* rk, int timeout_ms);
 
+/// Issue 14: creates `topic` (Admin CreateTopics) with `partitions` partitions, the broker's
+/// default replication factor (-1) and the given topic configs, waiting up to timeout_ms. Returns
+/// "" when it was created or already exists, else the broker's or librdkafka's reason.
+std::string create_topic(rd_kafka_s* rk, const std::string& topic, int partitions,
+                         const std::map<std::string, std::string>& configs, int timeout_ms);
+
 }  // namespace warren::kafka

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <random>
@@ -80,11 +81,13 @@ struct coordinator::impl {
     sub = std::make_unique<subscriber<status_event>>(evaluator.changes(), ex, [this](status_event& e) { on_event(e); });
     self->add_loop("status changes", [this] { return sub->drain(*self); });
     self->add_loop("re-notifications", [this] { return renotify_loop(); });
+    self->add_loop("held groups", [this] { return held_loop(); });  // issue 14 part 3
     for (auto& m : modules)
       if (m.out) self->add_loop("send " + m.cfg->name, [this, s = m.out.get()] { return s->run(*self); });
     self->on_interrupt([this] {
       sub->interrupt();
       timer.cancel();
+      held_timer.cancel();
       for (auto& m : modules)
         if (m.out) m.out->interrupt();
     });
@@ -121,14 +124,70 @@ struct coordinator::impl {
       return;
     }
     auto it = groups.find(key);
-    if (it == groups.end()) it = groups.emplace(key, group_entry{e.cluster, e.group, {}, {}, {}}).first;
+    if (it == groups.end()) {
+      // Issue 14 part 3: a group new here waits until its handed-over state can be read.
+      if (fleet.ready && !fleet.ready(e.cluster)) {
+        held.emplace(key, std::make_pair(e.cluster, e.group));
+        return;
+      }
+      it = groups.emplace(key, group_entry{e.cluster, e.group, {}, {}, {}}).first;
+      adopt(it->second);
+    }
     evaluate(it->first, it->second, *current);
+  }
+
+  // Issue 14 part 3: the previous owner's incident and last notifications (modules by name).
+  void adopt(group_entry& g) {
+    if (!fleet.adopt) return;
+    auto rec = fleet.adopt(g.cluster, g.group);
+    if (!rec) return;
+    if (rec->incident) g.state.open = incident{rec->incident->id, rec->incident->start_ms};
+    g.state.last_notify.resize(modules.size());
+    for (const auto& [name, ms] : rec->last_notify)
+      for (std::size_t i = 0; i < modules.size(); ++i)
+        if (modules[i].cfg->name == name) g.state.last_notify[i] = ms;
+    log_info("notifier", "adopted ", g.cluster, "/", g.group, rec->incident ? " incident " + rec->incident->id : std::string(" (no incident)"),
+             " from the fleet's status topic");
+  }
+
+  std::optional<fleet::notifier_record> state_of(const std::string& cluster, const std::string& group) const {
+    auto it = groups.find(key_of(cluster, group));
+    if (it == groups.end()) return std::nullopt;
+    const auto& st = it->second.state;
+    fleet::notifier_record r;
+    if (st.open) r.incident = fleet::notifier_record::open_incident{st.open->id, st.open->start_ms};
+    for (std::size_t i = 0; i < st.last_notify.size() && i < modules.size(); ++i)
+      if (st.last_notify[i]) r.last_notify.emplace_back(modules[i].cfg->name, *st.last_notify[i]);
+    std::sort(r.last_notify.begin(), r.last_notify.end());
+    return r;
+  }
+
+  task<void> held_loop() {
+    while (!self->stopping()) {
+      self->checkpoint();
+      held_timer.expires_after(std::chrono::milliseconds(200));
+      co_await held_timer.async_wait(use_nothrow);
+      for (auto it = held.begin(); it != held.end();) {
+        const auto [cluster, group] = it->second;
+        if (fleet.ready && !fleet.ready(cluster)) {
+          ++it;
+          continue;
+        }
+        it = held.erase(it);
+        on_event(status_event{cluster, group, status_code::notfound});
+      }
+    }
   }
 
   void evaluate(const std::string& key, group_entry& g, const group_status& current) {
     auto now = clock_.wall_ms();
     auto allow = [&](std::size_t i) { return allowed(modules[i], g); };
+    const auto before_open = g.state.open ? g.state.open->id : std::string();
+    const auto before_notify = g.state.last_notify;
     auto decisions = apply(rules, g.state, current.status, now, [this] { return new_id(); }, allow);
+    if (fleet.changed && ((g.state.open ? g.state.open->id : std::string()) != before_open ||
+                          g.state.last_notify != before_notify))
+      fleet.changed(g.cluster, g.group);  // issue 14 part 3: publish the state at once
     if (!decisions.empty()) {
       // Burrow's notifier asks the evaluator with ShowAll false: .Result lists only partitions above OK.
       group_status shown = only_problems(current);
@@ -232,6 +291,9 @@ struct coordinator::impl {
   std::unordered_map<std::string, group_entry> groups;
   std::multimap<std::int64_t, std::string> schedule;  // due (wall ms) -> group key; stale entries skipped
   asio::steady_timer timer;
+  asio::steady_timer held_timer{ex_};
+  fleet_link fleet;  // issue 14 part 3
+  std::map<std::string, std::pair<std::string, std::string>> held;  // key -> (cluster, group)
   std::optional<std::int64_t> armed;  // the due time the timer waits for
   std::mt19937_64 rng;
   // Last: their loops and handlers capture this.
@@ -255,6 +317,12 @@ std::vector<module_report> coordinator::report() const {
     if (m.out) out.push_back({m.cfg->name, m.cfg->class_name, &m.out->stats(), m.out->queued(), m.out->capacity()});
   return out;
 }
+
+void coordinator::link_fleet(fleet_link link) { impl_->fleet = std::move(link); }
+std::optional<fleet::notifier_record> coordinator::state_of(const std::string& cluster, const std::string& group) const {
+  return impl_->state_of(cluster, group);
+}
+std::size_t coordinator::held() const { return impl_->held.size(); }
 
 std::size_t coordinator::groups() const { return impl_->groups.size(); }
 

@@ -18,12 +18,15 @@
 // Template files were checked at config load; the constructor parses them again and throws
 // std::runtime_error when they no longer load (start-up failure). io thread only.
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "service/core/async.hpp"
 #include "service/core/clock.hpp"
+#include "service/fleet/status_record.hpp"
 #include "service/notifier/sender.hpp"
 
 namespace warren {
@@ -51,6 +54,21 @@ struct coordinator_options {
   int blocking_threads = 2;
 };
 
+/// Issue 14 part 3, notify once across a fleet: only the owner of a group notifies for it (the
+/// evaluator only holds the groups this instance owns), and a group new to this instance (gained in
+/// a rebalance, or at start) first adopts the notifier state its previous owner published (open
+/// incident id and start, last notification per module), so a handed-over incident is neither sent
+/// again nor lost.
+struct fleet_link {
+  /// False while the cluster's status topic is not read far enough to adopt handed-over state:
+  /// groups new to this instance wait (their events are held and retried every 200 ms).
+  std::function<bool(const std::string& cluster)> ready;
+  /// The notifier state published for a group by its owner, if any.
+  std::function<std::optional<fleet::notifier_record>(const std::string& cluster, const std::string& group)> adopt;
+  /// Called after a group's notifier state changed (incident opened or ended, a notification sent).
+  std::function<void(const std::string& cluster, const std::string& group)> changed;
+};
+
 class coordinator {
  public:
   coordinator(asio::any_io_executor ex, supervisor& sup, group_evaluator& evaluator, const config& cfg,
@@ -62,6 +80,13 @@ class coordinator {
   void start();
   /// Stops the loops (deliveries in flight are aborted); queued notifications are discarded.
   task<void> stop();
+
+  /// Before start(): connects the coordinator to the fleet (see fleet_link).
+  void link_fleet(fleet_link link);
+  /// The state kept for a group, modules by name (what the fleet publishes); nullopt = none.
+  std::optional<fleet::notifier_record> state_of(const std::string& cluster, const std::string& group) const;
+  /// Groups whose first evaluation waits for the fleet (fleet_link::ready).
+  std::size_t held() const;
 
   /// Modules that send (null modules are not listed).
   std::vector<module_report> report() const;

@@ -100,6 +100,7 @@ struct offsets_reader::impl {
   bool heap_trimmed = false;  // issue 12: trim_heap() ran after the replay
   std::chrono::steady_clock::time_point last_progress_log{};
   std::function<void()> state_changed;
+  offsets_reader::rebalance_hooks hooks;  // issue 14 part 2/3: the fleet's status publisher
   std::function<void(const std::string&)> unreadable_hook;  // issue 13: fallback to the Admin API
   // Issue 14, cluster-group. owned: per partition, assigned to this member now. pending: partitions
   // whose groups are in the store without being owned (loaded from the snapshot, or owned by the
@@ -400,6 +401,7 @@ struct offsets_reader::impl {
       if (state_changed) state_changed();
       co_return;
     }
+    if (hooks.gain) co_await hooks.gain(r.partitions);  // issue 14 part 2/3
     co_await gain(r.partitions);
   }
 
@@ -574,6 +576,11 @@ struct offsets_reader::impl {
           next[static_cast<std::size_t>(p)] = -2;
           targets[static_cast<std::size_t>(p)] = 0;
         }
+      }
+      if (!lost.empty() && hooks.revoke) {  // issue 14 part 2/3: hand the state over first
+        bool membership_lost = false;
+        for (const auto& r : rebalances) membership_lost = membership_lost || (!r.assigned && r.lost);
+        co_await hooks.revoke(lost, membership_lost);
       }
       // Positions advance only once the batch is handed over: a failure before this point
       // re-reads the batch after the restart, so no commit is lost.
@@ -836,6 +843,7 @@ offsets_reader::offsets_reader(asio::any_io_executor ex, supervisor& sup, blocki
 offsets_reader::~offsets_reader() = default;
 
 void offsets_reader::on_state_change(std::function<void()> f) { impl_->state_changed = std::move(f); }
+void offsets_reader::on_rebalance(rebalance_hooks hooks) { impl_->hooks = std::move(hooks); }
 void offsets_reader::on_unreadable(std::function<void(const std::string&)> f) { impl_->unreadable_hook = std::move(f); }
 void offsets_reader::start() { impl_->self.start(); }
 void offsets_reader::resume_from(std::vector<std::int64_t> next) { impl_->resume = std::move(next); }

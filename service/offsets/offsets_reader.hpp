@@ -81,6 +81,15 @@ class offsets_reader {
   /// Admin API source). Without it (fallback = "none") the reader logs the reason once, reports
   /// it in stats().unreadable and keeps retrying.
   void on_unreadable(std::function<void(const std::string& reason)> f);
+  /// Issue 14 part 2/3 (cluster-group members): awaited on the io thread before a rebalance takes
+  /// effect: `gained` partitions before they are assigned; revoked ones (`lost`: the membership was
+  /// lost) before the store forgets their groups and before the revocation is answered, so the
+  /// fleet's status publisher can hand their latest state over (fleet/fleet_status.hpp).
+  struct rebalance_hooks {
+    std::function<task<void>(std::vector<std::int32_t> gained)> gain;
+    std::function<task<void>(std::vector<std::int32_t> revoked, bool lost)> revoke;
+  };
+  void on_rebalance(rebalance_hooks hooks);
   ~offsets_reader();
   offsets_reader(const offsets_reader&) = delete;
   offsets_reader& operator=(const offsets_reader&) = delete;

@@ -135,11 +135,21 @@ struct fleet_env {
   }
 };
 
-// What one instance answers for a group: its /status and /lag.
+// What one instance answers for a group: its /status, /lag and detail (issue 14 part 2: from any
+// instance; the detail of a group another instance owns is forwarded there).
 std::string answers_of(const warren_process& w, const std::string& g) {
   const std::string base = "/v3/kafka/hand/consumer/" + g;
-  return answer(w, base + "/status") + "\n" + answer(w, base + "/lag");
+  return answer(w, base + "/status") + "\n" + answer(w, base + "/lag") + "\n" + answer(w, base);
 }
+
+// Issue 14 part 2: the owner an instance names for a group (status.warren.owner), "" when none.
+std::string owner_named(const warren_process& w, const std::string& g) {
+  auto reply = w.get("/v3/kafka/hand/consumer/" + g + "/status");
+  if (reply.status != 200) return "";
+  auto o = at(parse_json(reply.body), {"status", "warren", "owner"});
+  return o.is_string() ? std::string(o.as_string()) : std::string();
+}
+std::string id_of(const warren_process& w) { return "127.0.0.1:" + std::to_string(w.port()); }
 
 // Why the instances are not (yet) sharing the topic as they should: "" when they are. Every
 // partition owned by exactly one instance, each instance owning at least `min_owned`, each listing
@@ -163,12 +173,18 @@ std::string sharing_problem(const std::vector<const warren_process*>& instances,
     std::set<std::string> want;
     for (const auto& g : groups)
       if (mine.count(partition_of(g))) want.insert(g);
-    if (listed(w) != want) return "instance " + std::to_string(i) + " lists other groups than its partitions'";
+    // Issue 14 part 2: every instance lists and answers every group as the reference does, and
+    // names itself as the owner exactly of the groups of its partitions.
+    if (listed(w) != std::set<std::string>(groups.begin(), groups.end()))
+      return "instance " + std::to_string(i) + " does not list every group";
     for (const auto& g : groups) {
       const std::string got = answers_of(w, g);
-      if (want.count(g) && got != reference.at(g)) return "instance " + std::to_string(i) + " answers " + g + ": " + got;
-      if (!want.count(g) && got.find("HTTP 404") == std::string::npos)
-        return "instance " + std::to_string(i) + " still answers " + g + " it does not own";
+      if (got != reference.at(g)) return "instance " + std::to_string(i) + " answers " + g + ": " + got;
+      const std::string owner = owner_named(w, g);
+      if (want.count(g) && owner != id_of(w))
+        return "instance " + std::to_string(i) + " names " + owner + " as the owner of its own group " + g;
+      if (!want.count(g) && (owner == id_of(w) || owner.empty()))
+        return "instance " + std::to_string(i) + " names " + owner + " as the owner of " + g + " it does not own";
     }
   }
   for (int p = 0; p < log_partitions; ++p)
@@ -275,9 +291,24 @@ BOOST_AUTO_TEST_CASE(instances_split_the_offsets_topic_fail_over_and_spread_agai
 
   // SIGKILL one: no goodbye to the group; its partitions move after the session timeout.
   const auto victim_owned = owned(*fleet[0]);
+  const std::string victim_id = id_of(*fleet[0]);
   BOOST_REQUIRE(::kill(fleet[0]->process().pid(), SIGKILL) == 0);
   BOOST_REQUIRE(fleet[0]->process().wait_for(10s).has_value());
   const auto killed = std::chrono::steady_clock::now();
+  {  // Issue 14 part 2: until the rebalance moves them, its groups' details answer 503 naming it.
+    std::string victim_group;
+    for (const auto& g : groups)
+      if (victim_owned.count(partition_of(g))) victim_group = g;
+    BOOST_REQUIRE(!victim_group.empty());
+    auto reply = fleet[1]->get("/v3/kafka/hand/consumer/" + victim_group);
+    if (ms_since(killed) < 5000) {  // session timeout 6 s: the partitions have not moved yet
+      BOOST_TEST(reply.status == 503u, reply.body);
+      BOOST_TEST(reply.body.find(victim_id) != std::string::npos, reply.body);
+      BOOST_TEST(at(parse_json(reply.body), {"error"}).is_bool(), reply.body);
+    }
+    // Its /status is still answered (from the status topic), naming it.
+    BOOST_TEST(owner_named(*fleet[2], victim_group) == victim_id);
+  }
   fleet[0].reset();
   {
     const std::string problem = wait_sharing(all(), reference, 1, 30s);
@@ -377,8 +408,8 @@ BOOST_AUTO_TEST_CASE(a_restarted_reader_rejoins_as_a_new_member) {
 }
 
 // The real thing: two members of a cluster-group on __consumer_offsets (8 partitions here) with a
-// real consumer group committing: the partitions are split, and exactly the owner of the real
-// group's partition lists it.
+// real consumer group committing: the partitions are split, and both list the real group, each
+// naming the owner of its partition (issue 14 part 2: the other answers from the status topic).
 BOOST_AUTO_TEST_CASE(members_share_the_real_consumer_offsets_topic) {
   kafka_cluster kafka;
   kafka.create_topic("cg-real-data", 1);
@@ -409,7 +440,12 @@ BOOST_AUTO_TEST_CASE(members_share_the_real_consumer_offsets_topic) {
           if (ob.count(p)) return false;
         const auto& owner = oa.count(home) ? a : b;
         const auto& other = oa.count(home) ? b : a;
-        return lists_real(owner) && !lists_real(other);
+        auto owner_of = [](const warren_process& w) {
+          auto reply = w.get("/v3/kafka/real/consumer/cg-real/status");
+          return reply.status == 200 ? str(at(parse_json(reply.body), {"status", "warren", "owner"})) : std::string();
+        };
+        return lists_real(owner) && lists_real(other) && owner_of(owner) == id_of(owner) &&
+               owner_of(other) == id_of(owner);
       },
       45s, 250ms);
   BOOST_TEST(split, state << "\n" << group_lines(a.output()) << group_lines(b.output()));
