@@ -73,6 +73,16 @@ std::string status_of(const warren_process& w, const std::string& g) {
   if (reply.status != 200) return "";
   return str(at(parse_json(reply.body), {"status", "status"}));
 }
+// How many offsets-topic partitions the instance owns now (0 while its health cannot say).
+std::size_t owned(const warren_process& w) {
+  try {
+    return at(parse_json(w.get("/v3/health").body), {"clusters", "hand", "offsets_sources", 0, "owned_partitions"})
+        .as_array()
+        .size();
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
 boost::json::value status_topic(const warren_process& w) {
   return at(parse_json(w.get("/v3/health").body), {"clusters", "hand", "offsets_sources", 0, "status_topic"});
 }
@@ -131,7 +141,17 @@ BOOST_AUTO_TEST_CASE(one_open_per_incident_across_a_sigkill_of_the_owner) {
         if (owner == 3) return false;
         for (const auto& w : fleet)
           if (owner_named(*w, group_a) != id_of(*fleet[owner]) || status_of(*w, group_b) != "OK") return false;
-        return true;
+        // Settled: while the start-up rebalances go on, every status may still name an instance
+        // that is about to give the group up (whose detail is then a 404): wait until all three
+        // members share the partitions.
+        std::size_t total = 0;
+        for (const auto& w : fleet) {
+          const auto n = owned(*w);
+          if (n == 0) return false;
+          total += n;
+        }
+        return total == static_cast<std::size_t>(log_partitions) &&
+               fleet[owner]->get("/v3/kafka/hand/consumer/" + group_a).status == 200u;
       },
       30s));
   {  // its records so far (the incident's among them) are confirmed by the broker
