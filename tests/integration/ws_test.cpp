@@ -360,8 +360,9 @@ BOOST_AUTO_TEST_CASE(a_batch_client_gets_the_same_messages_in_fewer_frames_an_ol
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::vector<raw_record> commits;
   for (int i = 0; i < n; ++i) {
+    const std::string group = "wsb-" + std::to_string(1000 + i);  // offset_commit holds views
     warren::offsets::offset_commit c;
-    c.group = "wsb-" + std::to_string(1000 + i);
+    c.group = group;
     c.topic = "ws-batch-data";
     c.partition = 0;
     c.offset = 10;
