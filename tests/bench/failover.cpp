@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -19,6 +18,7 @@
 
 #include "service/core/clock.hpp"
 #include "service/storage/snapshot.hpp"
+#include "tests/support/fleet_helpers.hpp"
 #include "tests/support/json_helpers.hpp"
 #include "tests/support/kafka_harness.hpp"
 #include "tests/support/offsets_records.hpp"
@@ -35,33 +35,13 @@ constexpr const char* log_topic = "fo-log";
 constexpr int log_partitions = 6;
 using steady = std::chrono::steady_clock;
 
-std::vector<std::string> make_groups() {
-  std::map<int, int> per_partition;
-  std::vector<std::string> out;
-  for (int i = 0; out.size() < 2 * log_partitions; ++i) {
-    std::string g = "fo-group-" + std::to_string(i);
-    if (per_partition[warren::snapshot::offsets_partition_for(g, log_partitions)]++ < 2) out.push_back(std::move(g));
-  }
-  return out;
-}
-
-std::size_t owned(const warren_process& w) {
-  try {
-    return at(parse_json(w.get("/v3/health").body), {"clusters", "fo", "offsets_sources", 0, "owned_partitions"})
-        .as_array()
-        .size();
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
 // Every live instance owns a share, the shares cover the topic, and every instance answers every
 // group as OK with a live owner.
 bool settled(const std::vector<const warren_process*>& live, const std::vector<std::string>& groups) {
   std::set<std::string> ids;
   std::size_t total = 0;
   for (const auto* w : live) {
-    const auto n = owned(*w);
+    const auto n = owned_partition_count(*w, "fo");
     if (n == 0) return false;
     total += n;
     ids.insert("127.0.0.1:" + std::to_string(w->port()));
@@ -89,7 +69,7 @@ double percentile(std::vector<double> v, double q) {
 int main(int argc, char** argv) {
   const int kills = argc > 1 ? std::atoi(argv[1]) : 10;
   const int session_s = argc > 2 ? std::atoi(argv[2]) : 6;
-  const auto groups = make_groups();
+  const auto groups = groups_spread("fo-group-", log_partitions, 2);
   kafka_cluster kafka;
   kafka.create_topic("fo-data", 2);
   kafka.create_topic(log_topic, log_partitions);

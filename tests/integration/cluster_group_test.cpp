@@ -22,6 +22,7 @@
 #include "service/core/clock.hpp"
 #include "service/storage/snapshot.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/fleet_helpers.hpp"
 #include "tests/support/json_helpers.hpp"
 #include "tests/support/kafka_harness.hpp"
 #include "tests/support/offsets_records.hpp"
@@ -41,20 +42,7 @@ constexpr int fleet_size = 3;
 constexpr std::int64_t records_per_partition = 20;  // two groups of 5 commits to 2 partitions each
 
 // Two groups in every offsets partition, by the name's Java hashCode as Kafka places them.
-std::vector<std::string> make_groups() {
-  std::map<int, int> per_partition;
-  std::vector<std::string> out;
-  for (int i = 0; out.size() < 2 * log_partitions; ++i) {
-    std::string g = "cg-group-" + std::to_string(i);
-    int p = warren::snapshot::offsets_partition_for(g, log_partitions);
-    if (per_partition[p] < 2) {
-      ++per_partition[p];
-      out.push_back(std::move(g));
-    }
-  }
-  return out;
-}
-const std::vector<std::string> groups = make_groups();
+const std::vector<std::string> groups = groups_spread("cg-group-", log_partitions, 2);
 int partition_of(const std::string& g) { return warren::snapshot::offsets_partition_for(g, log_partitions); }
 
 std::string base_config(const std::string& bootstrap, const std::string& consumer_extra) {

@@ -21,6 +21,7 @@
 #include "service/storage/snapshot.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/http_receiver.hpp"
+#include "tests/support/fleet_helpers.hpp"
 #include "tests/support/json_helpers.hpp"
 #include "tests/support/kafka_harness.hpp"
 #include "tests/support/offsets_records.hpp"
@@ -72,16 +73,6 @@ std::string status_of(const warren_process& w, const std::string& g) {
   auto reply = w.get("/v3/kafka/hand/consumer/" + g + "/status");
   if (reply.status != 200) return "";
   return str(at(parse_json(reply.body), {"status", "status"}));
-}
-// How many offsets-topic partitions the instance owns now (0 while its health cannot say).
-std::size_t owned(const warren_process& w) {
-  try {
-    return at(parse_json(w.get("/v3/health").body), {"clusters", "hand", "offsets_sources", 0, "owned_partitions"})
-        .as_array()
-        .size();
-  } catch (const std::exception&) {
-    return 0;
-  }
 }
 boost::json::value status_topic(const warren_process& w) {
   return at(parse_json(w.get("/v3/health").body), {"clusters", "hand", "offsets_sources", 0, "status_topic"});
@@ -146,7 +137,7 @@ BOOST_AUTO_TEST_CASE(one_open_per_incident_across_a_sigkill_of_the_owner) {
         // members share the partitions.
         std::size_t total = 0;
         for (const auto& w : fleet) {
-          const auto n = owned(*w);
+          const auto n = owned_partition_count(*w, "hand");
           if (n == 0) return false;
           total += n;
         }
