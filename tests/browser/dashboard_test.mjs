@@ -62,6 +62,16 @@ async function until(what, fn, deadlineMs, everyMs = 50) {
     await sleep(everyMs);
   }
 }
+// The board re-renders rows on every live change: a handle taken by page.click() can be detached
+// before its click lands. Find and click in one task inside the page, retrying until it exists.
+async function clickLive(page, selector, deadlineMs = 10000) {
+  await until(`${selector} to click`, () => page.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    if (!el) return false;
+    el.click();
+    return true;
+  }, selector), deadlineMs);
+}
 const failures = [];
 function check(ok, what) {
   if (ok) log(`ok: ${what}`);
@@ -257,12 +267,12 @@ try {
   const filtered = await page.evaluate(() => [...document.querySelectorAll('#board-table tbody tr[data-group]')].map((t) => t.dataset.group));
   check(filtered.length === 1 && filtered[0] === 'dash-stopper', `the filter keeps only dash-stopper (${filtered})`);
   await page.evaluate(() => { const i = document.querySelector('#board input[type=search]'); i.value = ''; i.dispatchEvent(new Event('input')); });
-  await page.click('#board-table th[data-key="group"]');
+  await clickLive(page, '#board-table th[data-key="group"]');
   const byName = await page.evaluate(() => [...document.querySelectorAll('#board-table tbody tr[data-group]')].map((t) => t.dataset.group));
   check(JSON.stringify(byName) === JSON.stringify([...byName].sort()), `sorting by group name (${byName})`);
 
   // ---- the group page -------------------------------------------------------------------------------
-  await page.click('#board-table tr[data-group="dash-slow"] td.group a');
+  await clickLive(page, '#board-table tr[data-group="dash-slow"] td.group a');
   await page.waitForSelector('#partitions-table tbody tr[data-partition]', { timeout: 10000 });
   const rows = await page.evaluate(() => [...document.querySelectorAll('#partitions-table tbody tr[data-partition]')]
     .map((t) => [...t.children].map((c) => c.textContent)));
