@@ -450,9 +450,39 @@ struct app::impl {
       };
       n->link_fleet(std::move(link));
     }
+    if (hub) {  // issue 14: the stream shows the groups other instances evaluate too
+      fp->set_remote_listener([this, cluster = c.cluster](const std::string& g, status_code previous) {
+        if (hub) hub->on_remote(cluster, g, previous);
+      });
+    }
     f->start();
     fleets.push_back(std::move(f));
+    if (hub) hub->set_fleet(&stream_fleet);
   }
+
+  // Issue 14: the fleets as the ws hub sees them (ws_hub.hpp fleet_view).
+  struct stream_fleet_view final : ws::fleet_view {
+    explicit stream_fleet_view(const impl& a) : app(a) {}
+    const impl& app;
+    std::optional<std::string> remote_object(std::string_view cluster, std::string_view group,
+                                             ws::detail_level detail) const override {
+      const auto* f = app.fleet_of(std::string(cluster));
+      const auto* e = f ? f->remote().find(group) : nullptr;
+      if (!e) return std::nullopt;
+      if (detail == ws::detail_level::full) return fleet::with_owner(e->lag_json, e->owner);
+      auto summary = fleet::summary_only(e->lag_json);
+      return fleet::with_owner(summary ? *summary : e->lag_json, e->owner);
+    }
+    void for_each_remote(const std::function<void(std::string_view, std::string_view)>& fn) const override {
+      for (const auto& f : app.fleets)
+        f->remote().for_each([&](const std::string& g, const fleet::remote_entry&) { fn(f->cluster(), g); });
+    }
+    std::string own(std::string_view cluster, std::string status_object) const override {
+      const auto* f = app.fleet_of(std::string(cluster));
+      return f ? fleet::with_owner(status_object, f->self()) : status_object;
+    }
+  };
+  stream_fleet_view stream_fleet{*this};
 
   kafka::client_settings client_settings(const consumer_module& c) const {
     auto settings = kafka::settings_for(cfg, c.servers, c.client_profile);

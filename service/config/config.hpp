@@ -230,6 +230,10 @@ struct consumer_module {
   /// kafka with cluster-group only (`forward-timeout`, seconds, 1..60): how long a
   /// `/consumer/:group` request forwarded to the group's owner may take before a 503.
   std::chrono::seconds forward_timeout{2};
+  /// kafka with cluster-group only (`status-sync-timeout`, seconds, 1..300): how long a group
+  /// gained by this instance waits for the status topic to be read to its end (the previous
+  /// owner's notifier state) before the notifier evaluates it anyway.
+  std::chrono::seconds status_sync_timeout{15};
 };
 
 /// [storage.NAME]: the offset store. Exactly one; absent = one named "default" with these values.

@@ -829,7 +829,7 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
       r.not_for_class(m.class_name, {"fallback"});  // issue 13: kafka only
       m.fallback = "none";
       r.not_for_class(m.class_name, {"cluster-group", "cluster-group-session-timeout", "status-topic",
-                                     "publish-interval", "forward-timeout"});  // issue 14: kafka only
+                                     "publish-interval", "forward-timeout", "status-sync-timeout"});  // issue 14: kafka only
     } else {
       r.not_for_class(m.class_name, {"offset-refresh", "group-refresh", "max-in-flight", "request-timeout", "max-backoff"});
     }
@@ -858,7 +858,7 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
       if (m.cluster_group_session_timeout.count() > 300)
         r.error("cluster-group-session-timeout", "must be at most 300 (seconds)");
       // Issue 14 part 2: the fleet's status topic (service/fleet).
-      for (auto key : {"status-topic", "publish-interval", "forward-timeout"})
+      for (auto key : {"status-topic", "publish-interval", "forward-timeout", "status-sync-timeout"})
         if (r.has(key) && m.cluster_group.empty()) r.error(key, "requires cluster-group (here or in [warren])");
       if (r.has("status-topic") && r.read("status-topic", m.status_topic) && m.status_topic.empty())
         r.error("status-topic", "must not be empty (omit the key for __warren_status_<cluster-group>)");
@@ -866,6 +866,8 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
       if (m.publish_interval.count() > 3600) r.error("publish-interval", "must be at most 3600 (seconds)");
       r.read_seconds("forward-timeout", m.forward_timeout, 1);
       if (m.forward_timeout.count() > 60) r.error("forward-timeout", "must be at most 60 (seconds)");
+      r.read_seconds("status-sync-timeout", m.status_sync_timeout, 1);
+      if (m.status_sync_timeout.count() > 300) r.error("status-sync-timeout", "must be at most 300 (seconds)");
       if (!m.cluster_group.empty() && m.status_topic.empty()) m.status_topic = "__warren_status_" + m.cluster_group;
       if (!m.cluster_group.empty()) {
         if (r.has("fallback") && m.fallback == "kafka-admin")
@@ -883,7 +885,7 @@ void read_consumers(const toml::table& root, config& cfg, error_sink& sink) {
       r.not_for_class(m.class_name, {"fallback"});  // issue 13: kafka only
       m.fallback = "none";
       r.not_for_class(m.class_name, {"cluster-group", "cluster-group-session-timeout", "status-topic",
-                                     "publish-interval", "forward-timeout"});  // issue 14: kafka only
+                                     "publish-interval", "forward-timeout", "status-sync-timeout"});  // issue 14: kafka only
       m.offsets_topic.clear();
       if (!r.has("servers")) r.missing("servers");
     }

@@ -29,7 +29,6 @@ namespace {
 constexpr int admin_timeout_ms = 10000;
 constexpr int flush_timeout_ms = 3000;  // revocation hand-off and shutdown: bounded
 constexpr auto tick = std::chrono::milliseconds(250);
-constexpr auto sync_timeout = std::chrono::seconds(15);
 constexpr std::size_t poll_max = 1000;
 constexpr std::size_t publish_slice = 512;  // records produced per io-thread turn by the tick
 // Larger than the broker's 1 MB default: a group with thousands of partitions renders big.
@@ -267,12 +266,12 @@ struct fleet_status::impl {
     return done;
   }
   bool synced_now() const {
-    return stats.synced || read_to_targets() || std::chrono::steady_clock::now() - sync_since >= sync_timeout;
+    return stats.synced || read_to_targets() || std::chrono::steady_clock::now() - sync_since >= module.status_sync_timeout;
   }
   void check_synced() {
     if (stats.synced) return;
-    if (!read_to_targets() && std::chrono::steady_clock::now() - sync_since >= sync_timeout)
-      log_warn("fleet", module.name, ": ", module.status_topic, " not read to its end within ", sync_timeout.count(),
+    if (!read_to_targets() && std::chrono::steady_clock::now() - sync_since >= module.status_sync_timeout)
+      log_warn("fleet", module.name, ": ", module.status_topic, " not read to its end within ", module.status_sync_timeout.count(),
                " s; the notifier goes on with what was read");
     stats.synced = synced_now();
   }
@@ -376,7 +375,7 @@ struct fleet_status::impl {
         } else if (std::holds_alternative<tombstone>(d)) {
           ++stats.tombstones_read;
         }
-        remote.apply(std::move(d), r.partition, r.offset);
+        apply(std::move(d), r.partition, r.offset);
         if (r.partition >= 0 && static_cast<std::size_t>(r.partition) < next.size())
           next[static_cast<std::size_t>(r.partition)] = std::max(next[static_cast<std::size_t>(r.partition)], r.offset + 1);
       }
@@ -386,6 +385,27 @@ struct fleet_status::impl {
       else co_await asio::post(ex, asio::use_awaitable);
     }
     co_await discard_consumer();
+  }
+
+  // One record into remote_status; the listener (the ws hub) hears of a change the stream shows:
+  // a new or removed group, or another status, owner or partition shape (lag-only records not).
+  void apply(decoded&& d, std::int32_t partition, std::int64_t offset) {
+    std::string group;
+    if (const auto* r = std::get_if<decoded_record>(&d)) group = r->record.group;
+    else if (const auto* t = std::get_if<tombstone>(&d)) group = t->group;
+    else return;
+    struct seen {
+      status_code status;
+      std::string owner;
+      std::uint64_t shape;
+    };
+    std::optional<seen> before;
+    if (const auto* e = remote.find(group)) before = seen{e->status, e->owner.id, e->shape};
+    if (remote.apply(std::move(d), partition, offset) == remote_status::outcome::ignored || !listener) return;
+    const auto* now = remote.find(group);
+    const bool shown = !before || !now || before->status != now->status || before->owner != now->owner.id ||
+                       before->shape != now->shape;
+    if (shown) listener(group, before ? before->status : status_code::notfound);
   }
 
   task<void> stop() {
@@ -410,6 +430,7 @@ struct fleet_status::impl {
   fleet_stats stats;
   remote_status remote;
   notifier_source notifier;
+  remote_listener listener;
   std::set<std::int32_t> owned;                    // offsets-topic partitions this instance owns
   std::unordered_map<std::string, published> last;  // per owned group: what was last produced
   std::set<std::string> dirty;                      // owned groups to re-publish at the next due tick
@@ -442,6 +463,7 @@ task<void> fleet_status::flush() {
   if (left) log_warn("fleet", impl_->module.name, ": ", left, " record(s) not confirmed before shutdown");
 }
 void fleet_status::set_notifier_source(notifier_source f) { impl_->notifier = std::move(f); }
+void fleet_status::set_remote_listener(remote_listener f) { impl_->listener = std::move(f); }
 void fleet_status::notifier_changed(const std::string& group) { impl_->notifier_changed(group); }
 task<void> fleet_status::on_gain(std::vector<std::int32_t> partitions) { co_await impl_->on_gain(std::move(partitions)); }
 task<void> fleet_status::before_revoke(std::vector<std::int32_t> partitions, bool lost) {

@@ -81,6 +81,11 @@ class fleet_status {
 
   /// Before start(): where published records take the notifier state from.
   void set_notifier_source(notifier_source f);
+  /// A group's record in remote() changed in a way the stream shows (new, removed, another status,
+  /// owner or partition statuses; not a lag-only update): called on the io thread after the change,
+  /// with the status the group had before (notfound when new). Set before start().
+  using remote_listener = std::function<void(const std::string& group, status_code previous)>;
+  void set_remote_listener(remote_listener f);
   /// The notifier changed its state of `group` (opened, closed, notified): publish at once.
   void notifier_changed(const std::string& group);
 

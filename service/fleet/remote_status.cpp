@@ -16,6 +16,7 @@ remote_status::outcome remote_status::apply(decoded&& d, std::int32_t partition,
   e.evaluated_at = r->record.evaluated_at;
   e.status = r->status;
   e.totallag = r->totallag;
+  e.shape = r->shape;
   e.lag_json = std::move(r->record.status_json);
   e.status_json = std::move(r->problems_json);
   e.notifier = std::move(r->record.notifier);

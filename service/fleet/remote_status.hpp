@@ -19,6 +19,7 @@ struct remote_entry {
   std::int64_t evaluated_at = 0;
   status_code status = status_code::notfound;
   std::uint64_t totallag = 0;
+  std::uint64_t shape = 0;  ///< decoded_record::shape
   std::string lag_json;     ///< the `/lag` status object (owner's bytes)
   std::string status_json;  ///< the `/status` object: partitions above OK only
   notifier_record notifier;

@@ -249,9 +249,24 @@ decoded decode(std::span<const std::byte> key, std::optional<std::span<const std
   else return decode_error::bad_status;
   const auto* parts = so.if_contains("partitions");
   if (!parts || !parts->is_array()) return decode_error::bad_status;
-  for (const auto& p : parts->as_array())
+  // FNV-1a over each partition's topic, number and status (the stream's change test).
+  std::uint64_t shape = 14695981039346656037ull;
+  auto mix = [&shape](std::string_view bytes) {
+    for (unsigned char ch : bytes) shape = (shape ^ ch) * 1099511628211ull;
+    shape = (shape ^ 0xffu) * 1099511628211ull;  // a separator: ("ab","c") differs from ("a","bc")
+  };
+  for (const auto& p : parts->as_array()) {
     if (!p.is_object() || !p.as_object().if_contains("status") || !p.as_object().at("status").is_string())
       return decode_error::bad_status;
+    const auto& po = p.as_object();
+    const auto* topic = po.if_contains("topic");
+    const auto* number = po.if_contains("partition");
+    mix(topic && topic->is_string() ? std::string_view(topic->as_string()) : std::string_view());
+    const std::int64_t n = number && number->is_int64() ? number->as_int64() : -1;
+    mix(std::string_view(reinterpret_cast<const char*>(&n), sizeof n));
+    mix(po.at("status").as_string());
+  }
+  d.shape = shape;
 
   std::size_t close = 0;
   auto top = members(text, close);
@@ -296,7 +311,10 @@ std::string with_owner(std::string_view status_json, const owner_ref& owner) {
   return out;
 }
 
-std::optional<std::string> problems_only(std::string_view status_json) {
+namespace {
+// The status object with only the partitions `keep` accepts (by their raw `"status"` value).
+template <class Keep>
+std::optional<std::string> filter_partitions(std::string_view status_json, Keep keep) {
   std::size_t close = 0;
   auto ms = members(status_json, close);
   if (!ms) return std::nullopt;
@@ -316,9 +334,7 @@ std::optional<std::string> problems_only(std::string_view status_json) {
     if (!pm) return std::nullopt;
     const member_span* st = find(*pm, "status");
     if (!st) return std::nullopt;
-    // Burrow's showAll=false keeps partitions above OK (rules.cpp only_problems).
-    const auto code = item.substr(st->value.begin, st->value.end - st->value.begin);
-    if (code == R"("OK")" || code == R"("NOTFOUND")") continue;
+    if (!keep(item.substr(st->value.begin, st->value.end - st->value.begin))) continue;
     if (!first) out += ',';
     first = false;
     out.append(item);
@@ -326,6 +342,17 @@ std::optional<std::string> problems_only(std::string_view status_json) {
   out += ']';
   out.append(status_json.substr(parts->value.end));
   return out;
+}
+}  // namespace
+
+std::optional<std::string> problems_only(std::string_view status_json) {
+  // Burrow's showAll=false keeps partitions above OK (rules.cpp only_problems).
+  return filter_partitions(status_json,
+                           [](std::string_view code) { return code != R"("OK")" && code != R"("NOTFOUND")"; });
+}
+
+std::optional<std::string> summary_only(std::string_view status_json) {
+  return filter_partitions(status_json, [](std::string_view) { return false; });
 }
 
 }  // namespace warren::fleet

@@ -79,6 +79,10 @@ struct decoded_record {
   /// The `/status` answer's object: the `/lag` one with only the partitions above OK (Burrow's
   /// showAll=false), same bytes otherwise.
   std::string problems_json;
+  /// A fingerprint of every partition's (topic, partition, status): two records of a group with
+  /// the same status and shape differ only in lag or time (the stream sends a change otherwise,
+  /// as the evaluator does for the groups it evaluates).
+  std::uint64_t shape = 0;
 };
 struct tombstone {
   std::string group;
@@ -96,5 +100,9 @@ std::string with_owner(std::string_view status_json, const owner_ref& owner);
 /// The status object keeping only the partitions whose status is above OK. Returns nullopt when
 /// `status_json` is not an object with a well-formed `partitions` array.
 std::optional<std::string> problems_only(std::string_view status_json);
+
+/// The status object with an empty `partitions` array (the stream's summary detail), same bytes
+/// otherwise. Returns nullopt like problems_only().
+std::optional<std::string> summary_only(std::string_view status_json);
 
 }  // namespace warren::fleet

@@ -73,6 +73,13 @@ ws_hub::ws_hub(asio::any_io_executor ex, supervisor& sup, group_evaluator& evalu
     // The queue coalesces per group: deliver the status as it is now. A group that came and went
     // before this turn was never announced, so nothing is sent for it.
     const auto* current = evaluator_.status(e.cluster, e.group);
+    if (!current && fleet_ && fleet_->remote_object(e.cluster, e.group, detail_level::summary)) {
+      // Issue 14: no longer evaluated here (its offsets partition went to another instance), but
+      // the fleet has it: not a removal, the owner's status follows.
+      kept_keys_.insert(change_key(e.cluster, e.group));
+      send_remote(e.cluster, e.group, e.previous);
+      return;
+    }
     if (current) kept_keys_.insert(change_key(e.cluster, e.group));
     else kept_keys_.erase(change_key(e.cluster, e.group));
     if (!current && e.previous == status_code::notfound) return;
@@ -168,21 +175,59 @@ void ws_hub::release(filter_slot* f) {
 
 void ws_hub::on_change(const group_status_changed& ev) {
   if (stopping_ || clients_.empty()) return;
+  if (!ev.current) {
+    fan_out(ev.cluster, ev.group, [&](detail_level) {
+      return change_payload{{}, removed_type, removed_body(ev.cluster, ev.group, ev.previous)};
+    }, true);
+    return;
+  }
+  fan_out(ev.cluster, ev.group, [&](detail_level d) {
+    if (!fleet_) return change_payload{{}, status_type, status_body(*ev.current, ev.previous, d)};
+    return change_payload{{}, status_type,
+                          status_body(ev.cluster, ev.group, fleet_->own(ev.cluster, status_object(*ev.current, d)),
+                                      ev.previous, d)};
+  }, false);
+}
+
+void ws_hub::set_fleet(const fleet_view* fleet) {
+  fleet_ = fleet;
+  // Groups the status topics held before: later ones arrive through on_remote.
+  if (fleet_) fleet_->for_each_remote([this](std::string_view c, std::string_view g) { kept_keys_.insert(change_key(c, g)); });
+}
+
+void ws_hub::on_remote(const std::string& cluster, const std::string& group, status_code previous) {
+  if (!fleet_ || evaluator_.status(cluster, group)) return;  // evaluated here: the evaluator's changes tell
+  if (fleet_->remote_object(cluster, group, detail_level::summary)) {
+    kept_keys_.insert(change_key(cluster, group));
+    send_remote(cluster, group, previous);
+    return;
+  }
+  kept_keys_.erase(change_key(cluster, group));  // a tombstone: the owner removed the group
+  if (stopping_ || clients_.empty() || previous == status_code::notfound) return;
+  fan_out(cluster, group, [&](detail_level) {
+    return change_payload{{}, removed_type, removed_body(cluster, group, previous)};
+  }, true);
+}
+
+void ws_hub::send_remote(const std::string& cluster, const std::string& group, status_code previous) {
+  if (stopping_ || clients_.empty()) return;
+  fan_out(cluster, group, [&](detail_level d) {
+    auto object = fleet_->remote_object(cluster, group, d);
+    return change_payload{{}, status_type, status_body(cluster, group, object ? *object : "{}", previous, d)};
+  }, false);
+}
+
+void ws_hub::fan_out(std::string_view cluster, std::string_view group,
+                     const std::function<change_payload(detail_level)>& make, bool same_for_all_details) {
+  if (stopping_ || clients_.empty()) return;
   ++change_gen_;
   // Built at most once per detail level, shared by every client that gets this change.
   std::shared_ptr<const change_payload> full, summary;
   auto payload = [&](detail_level d) -> std::shared_ptr<const change_payload> {
-    auto& p = (ev.current == nullptr || d == detail_level::full) ? full : summary;
+    auto& p = (same_for_all_details || d == detail_level::full) ? full : summary;
     if (!p) {
-      auto made = std::make_shared<change_payload>();
-      made->key = change_key(ev.cluster, ev.group);
-      if (ev.current) {
-        made->type = status_type;
-        made->body = status_body(*ev.current, ev.previous, d);
-      } else {
-        made->type = removed_type;
-        made->body = removed_body(ev.cluster, ev.group, ev.previous);
-      }
+      auto made = std::make_shared<change_payload>(make(d));
+      made->key = change_key(cluster, group);
       p = std::move(made);
     }
     return p;
@@ -191,7 +236,7 @@ void ws_hub::on_change(const group_status_changed& ev) {
     if (c->closing || c->subs_.empty()) continue;
     bool any = false, want_full = false;
     for (const auto& s : c->subs_)
-      if (s.wants(change_gen_, ev.cluster, ev.group)) {
+      if (s.wants(change_gen_, cluster, group)) {
         any = true;
         want_full = want_full || s.detail == detail_level::full;
       }
@@ -349,8 +394,15 @@ bool ws_hub::snapshot_slice(ws_client& c) {
     if (!f.matches(cluster, group)) continue;
     // Removed from the evaluator, its removal not yet drained here: nothing to show.
     const group_status* g = evaluator_.status(cluster, group);
-    if (!g) continue;
-    append_snapshot_status(part, *g, s.detail);
+    if (g && !fleet_) {
+      append_snapshot_status(part, *g, s.detail);
+    } else if (g) {
+      append_snapshot_object(part, fleet_->own(cluster, status_object(*g, s.detail)));
+    } else if (auto remote = fleet_ ? fleet_->remote_object(cluster, group, s.detail) : std::nullopt) {
+      append_snapshot_object(part, *remote);  // issue 14: another instance evaluates it
+    } else {
+      continue;
+    }
     if (part.size() >= options_.snapshot_part_bytes) {
       queue_part(false);
       // Half the byte bound queued: the rest waits for the writer (the snapshot loop resumes after

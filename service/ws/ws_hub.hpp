@@ -35,6 +35,7 @@
 #include <map>
 #include <set>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,6 +91,24 @@ struct hub_stats {
   std::uint64_t snapshot_parts = 0;     ///< snapshot parts queued
   std::uint64_t snapshot_slices = 0;    ///< snapshot matching slices run
   double longest_snapshot_slice_seconds = 0;  ///< longest single io-thread turn of a snapshot slice
+};
+
+/// Issue 14: a fleet's view for the stream, so that every instance streams every group. Groups
+/// this instance does not evaluate come from the fleets' status topics (their owners' rendered
+/// status objects); the ones it evaluates in a fleet's cluster get this instance as their owner.
+/// Implemented over fleet::fleet_status by the app. io thread only.
+class fleet_view {
+ public:
+  virtual ~fleet_view() = default;
+  /// The owner's status object of a group at `detail`, owner fields added; nullopt when no
+  /// instance published one.
+  virtual std::optional<std::string> remote_object(std::string_view cluster, std::string_view group,
+                                                   detail_level detail) const = 0;
+  /// Every (cluster, group) the status topics hold.
+  virtual void for_each_remote(const std::function<void(std::string_view, std::string_view)>& f) const = 0;
+  /// A status object evaluated here, with this instance named as its owner when `cluster` is a
+  /// fleet's (else unchanged).
+  virtual std::string own(std::string_view cluster, std::string status_object) const = 0;
 };
 
 class ws_hub;
@@ -161,6 +180,12 @@ class ws_hub {
 
   /// The evaluator's subscriber; public so benchmarks can drive the fan-out directly.
   void on_change(const group_status_changed& ev);
+  /// Issue 14: streams the groups of `fleet` too (the statuses other instances publish); set once,
+  /// when the fleets start. `fleet` must outlive the hub's use of it (until stop()).
+  void set_fleet(const fleet_view* fleet);
+  /// A fleet's record of a group changed (fleet_status's remote listener): a change for clients
+  /// when this instance does not evaluate the group itself (its own evaluation wins).
+  void on_remote(const std::string& cluster, const std::string& group, status_code previous);
   /// A cluster's freshness may have changed: clients covering it get a cluster message when it did.
   void on_cluster(const std::string& cluster);
 
@@ -183,6 +208,12 @@ class ws_hub {
   void attach(ws_client& c);
   void detach(ws_client& c);
   void queue(ws_client& c, server_message m, bool barrier = false);
+  /// Queues a change of (cluster, group) for every client whose subscriptions want it; `make`
+  /// builds the payload at a detail level, at most once per level.
+  void fan_out(std::string_view cluster, std::string_view group,
+               const std::function<change_payload(detail_level)>& make, bool same_for_all_details);
+  /// The fleet's status of a group this instance does not evaluate, as a change to send.
+  void send_remote(const std::string& cluster, const std::string& group, status_code previous);
   void too_slow(ws_client& c);
   void subscribe(ws_client& c, subscribe_request r);
   void unsubscribe(ws_client& c, const std::string& id);
@@ -205,6 +236,7 @@ class ws_hub {
   std::uint64_t change_gen_ = 0;
   std::uint64_t next_sub_ = 0;
   freshness_query freshness_;
+  const fleet_view* fleet_ = nullptr;
   std::map<std::string, cluster_freshness, std::less<>> sent_freshness_;  // last state announced per cluster
   std::set<std::string, std::less<>> kept_keys_;  // change_key of every kept group, in scan order
   std::list<ws_client*> snapshotting_;  // clients with a pending snapshot, served round robin

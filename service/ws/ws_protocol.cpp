@@ -253,17 +253,46 @@ server_message snapshot_message(std::string_view id, const subscription_filter& 
   return snapshot_message(id, f, detail, 0, true, list);
 }
 
-std::string status_body(const group_status& current, status_code previous, detail_level detail) {
+void append_snapshot_object(std::string& statuses_json, std::string_view status_object) {
+  if (!statuses_json.empty()) statuses_json += ',';
+  statuses_json += status_object;
+}
+
+std::string status_object(const group_status& g, detail_level detail) {
   std::string b;
-  b.reserve(detail == detail_level::full ? 256 + current.partitions.size() * 256 : 384);
-  append_field(b, "cluster", current.cluster);
-  append_field(b, "group", current.group);
+  b.reserve(detail == detail_level::full ? 192 + g.partitions.size() * 256 : 320);
+  append_status(b, g, detail);
+  return b;
+}
+
+namespace {
+// status_body's envelope around the object `append_object` writes.
+template <class AppendObject>
+std::string status_envelope(std::string_view cluster, std::string_view group, status_code previous,
+                            detail_level detail, std::size_t object_size, AppendObject append_object) {
+  std::string b;
+  b.reserve(96 + cluster.size() + group.size() + object_size);
+  append_field(b, "cluster", cluster);
+  append_field(b, "group", group);
   append_field(b, "detail", to_string(detail));
   b += ",\"status\":";
-  append_status(b, current, detail);
+  append_object(b);
   append_field(b, "previous", to_string(previous));
   b += '}';
   return b;
+}
+}  // namespace
+
+std::string status_body(const group_status& current, status_code previous, detail_level detail) {
+  const std::size_t size = detail == detail_level::full ? 192 + current.partitions.size() * 256 : 320;
+  return status_envelope(current.cluster, current.group, previous, detail, size,
+                         [&](std::string& b) { append_status(b, current, detail); });
+}
+
+std::string status_body(std::string_view cluster, std::string_view group, std::string_view status_object,
+                        status_code previous, detail_level detail) {
+  return status_envelope(cluster, group, previous, detail, status_object.size(),
+                         [&](std::string& b) { b += status_object; });
 }
 
 std::string removed_body(std::string_view cluster, std::string_view group, status_code previous) {

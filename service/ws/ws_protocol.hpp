@@ -164,8 +164,16 @@ void append_snapshot_status(std::string& statuses_json, const group_status& g, d
 /// A whole snapshot in one part; `statuses` in (cluster, group) order.
 server_message snapshot_message(std::string_view id, const subscription_filter& f, detail_level detail,
                                 std::span<const group_status* const> statuses);
+/// Appends a rendered status object (fleet: another instance's, or one with owner fields).
+void append_snapshot_object(std::string& statuses_json, std::string_view status_object);
 /// Body of a status message (shared by every session that gets it at this detail level).
 std::string status_body(const group_status& current, status_code previous, detail_level detail);
+/// The same around a rendered status object (what append_json / append_summary_json write, or a
+/// fleet peer's bytes of it).
+std::string status_body(std::string_view cluster, std::string_view group, std::string_view status_object,
+                        status_code previous, detail_level detail);
+/// The status object a status message carries at `detail`.
+std::string status_object(const group_status& g, detail_level detail);
 /// Body of a removed message.
 std::string removed_body(std::string_view cluster, std::string_view group, status_code previous);
 inline constexpr std::string_view status_type = "status";

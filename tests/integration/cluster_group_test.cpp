@@ -29,6 +29,7 @@
 #include "tests/support/poll_until.hpp"
 #include "tests/support/test_clients.hpp"
 #include "tests/support/warren_process.hpp"
+#include "tests/support/ws_client.hpp"
 
 using namespace warren::test;
 using namespace std::chrono_literals;
@@ -232,6 +233,38 @@ std::map<std::string, std::string> settled_answers(const warren_process& w) {
   return out;
 }
 
+// Issue 14 part 2: the stream of any instance carries every group, each naming its owner. The
+// owner each hand-made group's latest status names in what `c` received so far (snapshot parts,
+// then status changes); a removed group is recorded as "removed".
+void take_stream(ws_test_client& c, std::map<std::string, std::string>& owners) {
+  auto note = [&](const boost::json::value& st) {
+    const std::string g = str(at(st, {"group"}));
+    if (g.rfind("cg-group-", 0) == 0) owners[g] = str(at(st, {"warren", "owner"}));
+  };
+  c.run_for(std::chrono::milliseconds(50));  // the client's io_context runs only inside its calls
+  while (auto m = c.read_json(std::chrono::milliseconds(0))) {
+    const std::string type = str(at(*m, {"type"}));
+    if (type == "snapshot") {
+      const auto statuses = at(*m, {"statuses"});  // `at` returns a copy: keep it while iterating
+      if (statuses.is_array())
+        for (const auto& st : statuses.as_array()) note(st);
+    } else if (type == "status")
+      note(at(*m, {"status"}));
+    else if (type == "removed")
+      owners[str(at(*m, {"group"}))] = "removed";
+  }
+}
+
+// Why the stream's owners differ from what `w` answers over HTTP: "" when they agree for every group.
+std::string stream_problem(const warren_process& w, const std::map<std::string, std::string>& streamed) {
+  for (const auto& g : groups) {
+    auto it = streamed.find(g);
+    if (it == streamed.end()) return g + " not streamed";
+    if (it->second != owner_named(w, g)) return g + " streamed with owner " + it->second + ", /status names " + owner_named(w, g);
+  }
+  return {};
+}
+
 long long ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
 }
@@ -276,6 +309,17 @@ BOOST_AUTO_TEST_CASE(instances_split_the_offsets_topic_fail_over_and_spread_agai
     BOOST_TEST(fleet[1]->output().find("cluster-group cg-fleet rebalanced: lost [], gained [") != std::string::npos,
                fleet[1]->output());
   }
+  // The stream of instance 1: every group, each naming the owner its HTTP answers name.
+  ws_test_client stream(fleet[1]->port());
+  stream.send(R"({"type":"subscribe","id":"cg","pattern":"^cg-group-","detail":"full"})");
+  std::map<std::string, std::string> streamed;
+  {
+    std::string problem = "not checked";
+    BOOST_TEST(poll_until([&] {
+      take_stream(stream, streamed);
+      return (problem = stream_problem(*fleet[1], streamed)).empty();
+    }, 10s), problem);
+  }
 
   // SIGKILL one: no goodbye to the group; its partitions move after the session timeout.
   const auto victim_owned = owned(*fleet[0]);
@@ -303,6 +347,13 @@ BOOST_AUTO_TEST_CASE(instances_split_the_offsets_topic_fail_over_and_spread_agai
     BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n--- instance 1 log:\n" << fleet[1]->output());
     BOOST_TEST_MESSAGE("failover: the survivors answer every group " << ms_since(killed) << " ms after SIGKILL of the owner of "
                                                                        << victim_owned.size() << " partitions");
+    // The stream followed: the victim's groups now name their new owners, none was removed.
+    std::string stream_issue = "not checked";
+    BOOST_TEST(poll_until([&] {
+      take_stream(stream, streamed);
+      return (stream_issue = stream_problem(*fleet[1], streamed)).empty();
+    }, 10s), stream_issue);
+    for (const auto& [g, owner] : streamed) BOOST_TEST(owner != victim_id, g);
   }
 
   // Restart it: the group spreads the partitions again; the survivors drop the groups they gave up.

@@ -106,6 +106,7 @@ BOOST_AUTO_TEST_CASE(a_cluster_group_gets_a_status_topic_named_after_it) {
   BOOST_TEST(c.status_topic == "__warren_status_fleet");
   BOOST_TEST(c.publish_interval.count() == 5);
   BOOST_TEST(c.forward_timeout.count() == 2);
+  BOOST_TEST(c.status_sync_timeout.count() == 15);
   BOOST_TEST(r->warren.advertised_url.empty());
   auto none = parse("[consumer.c]\ncluster = \"k\"\n");
   BOOST_REQUIRE(none);
@@ -114,12 +115,14 @@ BOOST_AUTO_TEST_CASE(a_cluster_group_gets_a_status_topic_named_after_it) {
 
 BOOST_AUTO_TEST_CASE(keys_are_read) {
   auto r = parse("[warren]\ncluster-group = \"fleet\"\nadvertised-url = \"http://w-1:8000/\"\n\n"
-                 "[consumer.c]\ncluster = \"k\"\nstatus-topic = \"st\"\npublish-interval = 30\nforward-timeout = 9\n");
+                 "[consumer.c]\ncluster = \"k\"\nstatus-topic = \"st\"\npublish-interval = 30\nforward-timeout = 9\n"
+                 "status-sync-timeout = 40\n");
   BOOST_REQUIRE_MESSAGE(r, errors_of(r));
   const auto& c = r->consumers.at("c");
   BOOST_TEST(c.status_topic == "st");
   BOOST_TEST(c.publish_interval.count() == 30);
   BOOST_TEST(c.forward_timeout.count() == 9);
+  BOOST_TEST(c.status_sync_timeout.count() == 40);
   BOOST_TEST(r->warren.advertised_url == "http://w-1:8000");  // a trailing slash is dropped
 }
 
@@ -135,6 +138,9 @@ BOOST_AUTO_TEST_CASE(bad_values_and_keys_without_a_cluster_group_are_errors_nami
       {"[consumer.c]\ncluster = \"k\"\ncluster-group = \"f\"\npublish-interval = 0\n", "consumer.c.publish-interval: must be at least 1"},
       {"[consumer.c]\ncluster = \"k\"\ncluster-group = \"f\"\npublish-interval = 3601\n", "consumer.c.publish-interval: must be at most 3600"},
       {"[consumer.c]\ncluster = \"k\"\ncluster-group = \"f\"\nforward-timeout = 61\n", "consumer.c.forward-timeout: must be at most 60"},
+      {"[consumer.c]\ncluster = \"k\"\nstatus-sync-timeout = 5\n", "consumer.c.status-sync-timeout: requires cluster-group"},
+      {"[consumer.c]\ncluster = \"k\"\ncluster-group = \"f\"\nstatus-sync-timeout = 0\n", "consumer.c.status-sync-timeout: must be at least 1"},
+      {"[consumer.c]\ncluster = \"k\"\ncluster-group = \"f\"\nstatus-sync-timeout = 301\n", "consumer.c.status-sync-timeout: must be at most 300"},
       {"[consumer.c]\nclass-name = \"kafka-admin\"\ncluster = \"k\"\nstatus-topic = \"st\"\n", "consumer.c.status-topic"},
       {"[warren]\nadvertised-url = \"https://w:8443\"\n", "warren.advertised-url: must be http://HOST:PORT"},
       {"[warren]\nadvertised-url = \"http://w:8000/v3\"\n", "warren.advertised-url: must be http://HOST:PORT"},

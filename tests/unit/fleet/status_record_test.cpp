@@ -13,6 +13,7 @@
 #include "service/fleet/remote_status.hpp"
 #include "service/fleet/status_record.hpp"
 #include "service/http/burrow_json.hpp"
+#include "service/ws/ws_protocol.hpp"
 
 namespace wf = warren::fleet;
 
@@ -88,6 +89,40 @@ BOOST_AUTO_TEST_CASE(status_answer_keeps_only_partitions_above_ok_like_the_local
   BOOST_REQUIRE(got);
   BOOST_TEST(got->problems_json == warren::to_json(warren::only_problems(g)));
   BOOST_TEST(*wf::problems_only(warren::to_json(g)) == warren::to_json(warren::only_problems(g)));
+}
+
+BOOST_AUTO_TEST_CASE(summary_is_the_stream_summary_of_the_same_status) {
+  // The stream's summary detail of a group another instance evaluates equals the one this
+  // instance would send for the same status.
+  const auto g = sample_status("billing");
+  std::string local;
+  warren::ws::append_summary_json(local, g);
+  BOOST_TEST(*wf::summary_only(warren::to_json(g)) == local);
+  BOOST_TEST(!wf::summary_only("[1]"));
+  BOOST_TEST(!wf::summary_only(R"({"partitions":{}})"));
+}
+
+BOOST_AUTO_TEST_CASE(shape_changes_with_a_partition_status_not_with_lag) {
+  auto shape_of = [](const warren::group_status& g) {
+    auto r = sample_record(g.group);
+    r.status_json = warren::to_json(g);
+    auto d = decode_text(g.group, wf::encode_value(r));
+    auto* got = std::get_if<wf::decoded_record>(&d);
+    BOOST_REQUIRE(got);
+    return got->shape;
+  };
+  auto g = sample_status("billing");
+  const auto base = shape_of(g);
+  g.partitions[0].current_lag += 1000;
+  g.totallag += 1000;
+  BOOST_TEST(shape_of(g) == base);
+  g.partitions[0].status = warren::status_code::warn;
+  BOOST_TEST(shape_of(g) != base);
+  g.partitions[0].status = warren::status_code::ok;
+  g.partitions[0].partition = 7;
+  BOOST_TEST(shape_of(g) != base);
+  g.partitions[0].partition = 0;
+  BOOST_TEST(shape_of(g) == base);
 }
 
 BOOST_AUTO_TEST_CASE(owner_joins_the_status_warren_object_or_adds_one) {

@@ -6,6 +6,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "service/core/actor.hpp"
 #include "service/core/feed.hpp"
 #include "service/evaluator/group_evaluator.hpp"
+#include "service/fleet/status_record.hpp"
 #include "service/storage/offset_store.hpp"
 #include "service/ws/ws_hub.hpp"
 #include "tests/support/io_fixture.hpp"
@@ -203,6 +206,116 @@ BOOST_AUTO_TEST_CASE(unsubscribe_or_disconnect_during_a_sliced_snapshot_ends_it)
   BOOST_TEST(types[types.size() - 2] == "unsubscribed");
   h.ioc.poll();
   BOOST_TEST(h.hub.stats().snapshot_slices == before);
+}
+
+namespace {
+// Issue 14: a fleet member streams the groups other instances evaluate (from the status topic)
+// and names the owner of every group.
+struct fake_fleet final : fleet_view {
+  std::map<std::string, std::string, std::less<>> remote;  // group -> the owner's `/lag` status object
+  std::optional<std::string> remote_object(std::string_view cluster, std::string_view group,
+                                           detail_level detail) const override {
+    auto it = remote.find(group);
+    if (cluster != "local" || it == remote.end()) return std::nullopt;
+    auto object = detail == detail_level::full ? it->second : *fleet::summary_only(it->second);
+    return fleet::with_owner(object, {"peer:1", "http://peer:1"});
+  }
+  void for_each_remote(const std::function<void(std::string_view, std::string_view)>& f) const override {
+    for (const auto& [g, o] : remote) f("local", g);
+  }
+  std::string own(std::string_view, std::string object) const override {
+    return fleet::with_owner(object, {"self:1", "http://self:1"});
+  }
+};
+
+std::string remote_object_of(const std::string& group, const std::string& status) {
+  return R"({"cluster":"local","group":")" + group + R"(","status":")" + status +
+         R"(","complete":1.0,"partitions":[{"topic":"t","partition":0,"owner":"","client_id":"","status":")" +
+         status + R"(","start":null,"end":null,"current_lag":5,"complete":1.0}],"partition_count":1,"maxlag":null,"totallag":5})";
+}
+
+std::string owner_of(const json::value& status) { return std::string(status.at("warren").at("owner").as_string()); }
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_fleet_member_streams_remote_groups_and_names_every_owner) {
+  sliced_hub h(3);  // g00000..g00002 evaluated here
+  fake_fleet fleet;
+  fleet.remote["g00001x"] = remote_object_of("g00001x", "WARN");  // between the local ones
+  fleet.remote["g00000"] = remote_object_of("g00000", "OK");      // a stale record of a local group
+  h.hub.set_fleet(&fleet);
+  ws_client c(h.hub, [] {});
+  h.hub.on_text(c, R"({"type":"subscribe","id":"all","detail":"full"})");
+  std::vector<json::value> got;
+  BOOST_REQUIRE(test::run_until(h.ioc, [&] {
+    for (auto& m : h.drain(c)) got.push_back(std::move(m));
+    return !got.empty() && type_of(got.back()) == "snapshot" && got.back().at("last").as_bool();
+  }, 5s));
+  std::vector<std::string> groups, owners;
+  for (const auto& m : got)
+    if (type_of(m) == "snapshot")
+      for (const auto& st : m.at("statuses").as_array()) {
+        groups.emplace_back(st.at("group").as_string());
+        owners.push_back(owner_of(st));
+      }
+  BOOST_TEST(groups == (std::vector<std::string>{"g00000", "g00001", "g00001x", "g00002"}), boost::test_tools::per_element());
+  // The local evaluation wins over a record of the same group; the remote one names its owner.
+  BOOST_TEST(owners == (std::vector<std::string>{"self:1", "self:1", "peer:1", "self:1"}), boost::test_tools::per_element());
+
+  // A new remote group, a status change of one, a record of a local group (ignored), a tombstone.
+  fleet.remote["r-new"] = remote_object_of("r-new", "ERR");
+  h.hub.on_remote("local", "r-new", status_code::notfound);
+  fleet.remote["g00001x"] = remote_object_of("g00001x", "OK");
+  h.hub.on_remote("local", "g00001x", status_code::warn);
+  h.hub.on_remote("local", "g00000", status_code::ok);
+  fleet.remote.erase("r-new");
+  h.hub.on_remote("local", "r-new", status_code::err);
+  auto changes = h.drain(c);
+  BOOST_REQUIRE(changes.size() == 2u);  // r-new's status coalesced into its removal
+  BOOST_TEST(type_of(changes[0]) == "removed");
+  BOOST_TEST(changes[0].at("group").as_string() == "r-new");
+  BOOST_TEST(changes[0].at("previous").as_string() == "ERR");
+  BOOST_TEST(type_of(changes[1]) == "status");
+  BOOST_TEST(changes[1].at("group").as_string() == "g00001x");
+  BOOST_TEST(changes[1].at("previous").as_string() == "WARN");
+  BOOST_TEST(changes[1].at("status").at("status").as_string() == "OK");
+  BOOST_TEST(changes[1].at("status").at("partitions").as_array().size() == 1u);
+  BOOST_TEST(owner_of(changes[1].at("status")) == "peer:1");
+
+  // A summary subscriber gets the remote object without partitions; a local change names self.
+  ws_client s(h.hub, [] {});
+  h.hub.on_text(s, R"({"type":"subscribe","id":"sum","group":"g00001x","detail":"summary"})");
+  std::vector<json::value> sum;
+  BOOST_REQUIRE(test::run_until(h.ioc, [&] {
+    for (auto& m : h.drain(s)) sum.push_back(std::move(m));
+    return !sum.empty() && type_of(sum.back()) == "snapshot";
+  }, 5s));
+  const auto& only = sum.back().at("statuses").as_array();
+  BOOST_REQUIRE(only.size() == 1u);
+  BOOST_TEST(only[0].at("partitions").as_array().empty());
+  BOOST_TEST(only[0].at("partition_count").as_int64() == 1);
+  const auto* local = h.evaluator.status("local", group_name_of(2));
+  h.hub.on_change(group_status_changed{local->cluster, local->group, local, status_code::warn});
+  auto mine = h.drain(c);
+  BOOST_REQUIRE(mine.size() == 1u);
+  BOOST_TEST(owner_of(mine[0].at("status")) == "self:1");
+
+  // The group leaves this instance (its offsets partition was revoked) while the fleet has it:
+  // the stream shows the owner's status, not a removal.
+  fleet.remote[group_name_of(2)] = remote_object_of(group_name_of(2), "OK");
+  store_cmd::batch b{"local", {}};
+  b.commands.emplace_back(store_cmd::delete_group{group_name{group_name_of(2)}, {}});
+  h.store.apply_now(b);
+  h.evaluator.flush_now();
+  std::vector<json::value> moved;
+  BOOST_REQUIRE(test::run_until(h.ioc, [&] {
+    for (auto& m : h.drain(c)) moved.push_back(std::move(m));
+    return !moved.empty();
+  }, 5s));
+  BOOST_REQUIRE(moved.size() == 1u);
+  BOOST_TEST(type_of(moved[0]) == "status");
+  BOOST_TEST(moved[0].at("group").as_string() == group_name_of(2));
+  BOOST_TEST(owner_of(moved[0].at("status")) == "peer:1");
+  h.hub.set_fleet(nullptr);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
