@@ -267,6 +267,13 @@ struct app::impl {
     for (const auto& r : readers) s.readers.push_back(r.get());
     for (const auto& p : pollers) s.pollers.push_back(p.get());
     for (const auto& a : admin_sources) s.admin_sources.push_back(a.get());  // kafka-admin
+    for (const auto& f : fleets) {  // issue 14: the status topics
+      const auto& fs = f->stats();
+      fleet_series m{f->name(), f->cluster(), fs.status_topic, fs.topic_ready, f->synced(), fs.published, fs.delivered,
+                     fs.delivery_failures, fs.produce_errors, fs.records_read, fs.tombstones_read, 0, f->remote().size()};
+      for (auto n : fs.decode_errors) m.decode_errors += n;
+      s.fleets.push_back(std::move(m));
+    }
     s.offsets_sources = offsets_sources();  // issue 13: mode per consumer
     s.http = &http_counts;
     if (hub) {  // ws

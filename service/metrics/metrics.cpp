@@ -751,6 +751,28 @@ std::string render_metrics_tail(const metrics_sources& s, unsigned sets) {
     for (const auto& m : s.offsets_sources)
       w.sample("warren_offsets_fallback", {{"consumer", m.consumer}, {"cluster", m.cluster}}, m.fallback ? 1 : 0);
   }
+  if (!s.fleets.empty()) {  // issue 14: the fleet's status topic
+    w.header("warren_status_topic_ready", "1 once the fleet's status topic is created or found and read");
+    for (const auto& f : s.fleets) w.sample("warren_status_topic_ready", {{"consumer", f.consumer}, {"cluster", f.cluster}, {"topic", f.topic}}, f.ready ? 1 : 0);
+    w.header("warren_status_topic_synced", "1 while the status topic is read to its end offsets of the last gained assignment");
+    for (const auto& f : s.fleets) w.sample("warren_status_topic_synced", {{"consumer", f.consumer}, {"cluster", f.cluster}, {"topic", f.topic}}, f.synced ? 1 : 0);
+    w.header("warren_status_topic_records_total",
+             "Status records, by outcome: published (tombstones included), delivered, delivery_failed, "
+             "produce_refused, read, tombstones_read, rejected (decode errors)",
+             "counter");
+    for (const auto& f : s.fleets)
+      for (auto [outcome, n] : {std::pair<const char*, std::uint64_t>{"published", f.published},
+                                {"delivered", f.delivered},
+                                {"delivery_failed", f.delivery_failures},
+                                {"produce_refused", f.produce_errors},
+                                {"read", f.records_read},
+                                {"tombstones_read", f.tombstones_read},
+                                {"rejected", f.decode_errors}})
+        w.sample("warren_status_topic_records_total",
+                 {{"consumer", f.consumer}, {"cluster", f.cluster}, {"topic", f.topic}, {"outcome", outcome}}, n);
+    w.header("warren_status_topic_groups", "Groups the status topic holds (published by any instance of the fleet)");
+    for (const auto& f : s.fleets) w.sample("warren_status_topic_groups", {{"consumer", f.consumer}, {"cluster", f.cluster}, {"topic", f.topic}}, f.remote_groups);
+  }
   if (!s.admin_sources.empty()) {  // issue 13: committed offsets from the Admin API
     w.header("warren_admin_schedule_lag_seconds", "How far the kafka-admin offset fetches are behind their schedule");
     for (const auto* a : s.admin_sources)

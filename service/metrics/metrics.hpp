@@ -57,6 +57,16 @@ struct offsets_source_mode {
   std::string reason;     ///< why the topic could not be read (fallback, or fallback = "none"); empty if it can
 };
 
+/// Issue 14: one consumer's fleet status topic (fleet_stats, copied by the app).
+struct fleet_series {
+  std::string consumer, cluster, topic;
+  bool ready = false;   ///< created or found, reader running
+  bool synced = false;  ///< read to the end offsets of the last gain
+  std::uint64_t published = 0, delivered = 0, delivery_failures = 0, produce_errors = 0;
+  std::uint64_t records_read = 0, tombstones_read = 0, decode_errors = 0;
+  std::size_t remote_groups = 0;
+};
+
 struct metrics_sources {
   const group_evaluator* evaluator = nullptr;
   const offset_store* store = nullptr;
@@ -64,6 +74,7 @@ struct metrics_sources {
   std::vector<const cluster_poller*> pollers;
   std::vector<const admin_source*> admin_sources;  ///< issue 13: [consumer.X] class kafka-admin
   std::vector<offsets_source_mode> offsets_sources;  ///< issue 13: every consumer's mode
+  std::vector<fleet_series> fleets;                  ///< issue 14: consumers with a cluster-group
   const request_counters* http = nullptr;
   std::uint64_t ws_clients = 0;
   std::uint64_t ws_slow_closes = 0;         ///< stream clients closed for a full outbox (1013)

@@ -306,6 +306,17 @@ BOOST_AUTO_TEST_CASE(instances_split_the_offsets_topic_fail_over_and_spread_agai
     auto metrics = fleet[0]->get("/metrics").body;
     BOOST_TEST(metrics.find("warren_offsets_partitions_owned{consumer=\"hand\",cluster=\"hand\"} " +
                             std::to_string(owned(*fleet[0]).size())) != std::string::npos);
+    // Issue 14: the status topic's series; every instance reads every group's record.
+    const std::string topic_labels = "consumer=\"hand\",cluster=\"hand\",topic=\"__warren_status_cg-fleet\"";
+    BOOST_TEST(metrics.find("warren_status_topic_ready{" + topic_labels + "} 1\n") != std::string::npos, metrics);
+    {  // every hand-made group's record, plus whatever the instances report about themselves
+      const std::string series = "warren_status_topic_groups{" + topic_labels + "} ";
+      const auto at_ = metrics.find(series);
+      BOOST_TEST_REQUIRE(at_ != std::string::npos, metrics);
+      BOOST_TEST(std::stoull(metrics.substr(at_ + series.size())) >= groups.size());
+    }
+    BOOST_TEST(metrics.find("warren_status_topic_records_total{" + topic_labels + ",outcome=\"published\"} 0\n") ==
+               std::string::npos, "instance 0 published records");
     BOOST_TEST(fleet[1]->output().find("cluster-group cg-fleet rebalanced: lost [], gained [") != std::string::npos,
                fleet[1]->output());
   }
