@@ -228,7 +228,7 @@ struct app::impl {
                 st.delivered = fs.delivered;
                 st.delivery_failures = fs.delivery_failures;
                 st.records_read = fs.records_read;
-                for (auto n : fs.decode_errors) st.decode_errors += n;
+                st.decode_errors = fs.decode_errors_total();
                 st.remote_groups = f->remote().size();
                 st.partitions = fs.topic_partitions;
               }
@@ -269,10 +269,9 @@ struct app::impl {
     for (const auto& a : admin_sources) s.admin_sources.push_back(a.get());  // kafka-admin
     for (const auto& f : fleets) {  // issue 14: the status topics
       const auto& fs = f->stats();
-      fleet_series m{f->name(), f->cluster(), fs.status_topic, fs.topic_ready, f->synced(), fs.published, fs.delivered,
-                     fs.delivery_failures, fs.produce_errors, fs.records_read, fs.tombstones_read, 0, f->remote().size()};
-      for (auto n : fs.decode_errors) m.decode_errors += n;
-      s.fleets.push_back(std::move(m));
+      s.fleets.push_back({f->name(), f->cluster(), fs.status_topic, fs.topic_ready, f->synced(), fs.published,
+                          fs.delivered, fs.delivery_failures, fs.produce_errors, fs.records_read, fs.tombstones_read,
+                          fs.decode_errors_total(), f->remote().size()});
     }
     s.offsets_sources = offsets_sources();  // issue 13: mode per consumer
     s.http = &http_counts;
@@ -479,6 +478,10 @@ struct app::impl {
       if (detail == ws::detail_level::full) return fleet::with_owner(e->lag_json, e->owner);
       auto summary = fleet::summary_only(e->lag_json);
       return fleet::with_owner(summary ? *summary : e->lag_json, e->owner);
+    }
+    bool has_remote(std::string_view cluster, std::string_view group) const override {
+      const auto* f = app.fleet_of(std::string(cluster));
+      return f && f->remote().find(group);
     }
     void for_each_remote(const std::function<void(std::string_view, std::string_view)>& fn) const override {
       for (const auto& f : app.fleets)

@@ -53,6 +53,11 @@ struct fleet_stats {
   std::uint64_t records_read = 0;
   std::uint64_t tombstones_read = 0;
   std::array<std::uint64_t, decode_error_count> decode_errors{};
+  std::uint64_t decode_errors_total() const {
+    std::uint64_t n = 0;
+    for (auto e : decode_errors) n += e;
+    return n;
+  }
   std::uint64_t published = 0;             ///< records produced (tombstones included)
   std::uint64_t tombstones_published = 0;
   std::uint64_t delivered = 0;             ///< deliveries confirmed by the broker

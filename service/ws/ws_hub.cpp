@@ -73,7 +73,7 @@ ws_hub::ws_hub(asio::any_io_executor ex, supervisor& sup, group_evaluator& evalu
     // The queue coalesces per group: deliver the status as it is now. A group that came and went
     // before this turn was never announced, so nothing is sent for it.
     const auto* current = evaluator_.status(e.cluster, e.group);
-    if (!current && fleet_ && fleet_->remote_object(e.cluster, e.group, detail_level::summary)) {
+    if (!current && fleet_ && fleet_->has_remote(e.cluster, e.group)) {
       // Issue 14: no longer evaluated here (its offsets partition went to another instance), but
       // the fleet has it: not a removal, the owner's status follows.
       kept_keys_.insert(change_key(e.cluster, e.group));
@@ -197,7 +197,7 @@ void ws_hub::set_fleet(const fleet_view* fleet) {
 
 void ws_hub::on_remote(const std::string& cluster, const std::string& group, status_code previous) {
   if (!fleet_ || evaluator_.status(cluster, group)) return;  // evaluated here: the evaluator's changes tell
-  if (fleet_->remote_object(cluster, group, detail_level::summary)) {
+  if (fleet_->has_remote(cluster, group)) {
     kept_keys_.insert(change_key(cluster, group));
     send_remote(cluster, group, previous);
     return;

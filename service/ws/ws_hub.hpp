@@ -104,6 +104,8 @@ class fleet_view {
   /// instance published one.
   virtual std::optional<std::string> remote_object(std::string_view cluster, std::string_view group,
                                                    detail_level detail) const = 0;
+  /// Whether a status topic holds a record of the group (remote_object would return one).
+  virtual bool has_remote(std::string_view cluster, std::string_view group) const = 0;
   /// Every (cluster, group) the status topics hold.
   virtual void for_each_remote(const std::function<void(std::string_view, std::string_view)>& f) const = 0;
   /// A status object evaluated here, with this instance named as its owner when `cluster` is a

@@ -220,6 +220,9 @@ struct fake_fleet final : fleet_view {
     auto object = detail == detail_level::full ? it->second : *fleet::summary_only(it->second);
     return fleet::with_owner(object, {"peer:1", "http://peer:1"});
   }
+  bool has_remote(std::string_view cluster, std::string_view group) const override {
+    return cluster == "local" && remote.find(group) != remote.end();
+  }
   void for_each_remote(const std::function<void(std::string_view, std::string_view)>& f) const override {
     for (const auto& [g, o] : remote) f("local", g);
   }
