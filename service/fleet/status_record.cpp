@@ -258,13 +258,13 @@ decoded decode(std::span<const std::byte> key, std::optional<std::span<const std
   for (const auto& p : parts->as_array()) {
     if (!p.is_object() || !p.as_object().if_contains("status") || !p.as_object().at("status").is_string())
       return decode_error::bad_status;
-    const auto& po = p.as_object();
-    const auto* topic = po.if_contains("topic");
-    const auto* number = po.if_contains("partition");
+    const auto& part = p.as_object();
+    const auto* topic = part.if_contains("topic");
+    const auto* number = part.if_contains("partition");
     mix(topic && topic->is_string() ? std::string_view(topic->as_string()) : std::string_view());
-    const std::int64_t n = number && number->is_int64() ? number->as_int64() : -1;
-    mix(std::string_view(reinterpret_cast<const char*>(&n), sizeof n));
-    mix(po.at("status").as_string());
+    const std::int64_t pn = number && number->is_int64() ? number->as_int64() : -1;
+    mix(std::string_view(reinterpret_cast<const char*>(&pn), sizeof pn));
+    mix(part.at("status").as_string());
   }
   d.shape = shape;
 
