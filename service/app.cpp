@@ -91,7 +91,7 @@ struct app::impl {
   std::vector<std::unique_ptr<admin_source>> admin_sources;  // [consumer.X] class kafka-admin, or a fallback
   std::list<consumer_module> fallback_modules;  // issue 13: the modules fallback sources run with (stable addresses)
   request_counters http_counts;
-  metrics_cache metrics_fragments{metric_sets_of(cfg.warren.metrics)};  // issue 12: /metrics per-group fragments
+  const unsigned metric_sets = metric_sets_of(cfg.warren.metrics);
   std::unique_ptr<http::api_v3> api;
   std::unique_ptr<ws::ws_hub> hub;  // ws: `/v3/stream`, created after the evaluator, stopped first
   std::unique_ptr<notifier::coordinator> notifier;  // notifier: after the evaluator, stopped before it
@@ -252,12 +252,12 @@ struct app::impl {
   }
 
   std::string metrics() const {
-    return render_metrics(metrics_snapshot(), metric_sets_of(cfg.warren.metrics)) + http::render_server_metrics(servers);
+    return render_metrics(metrics_snapshot(), metric_sets) + http::render_server_metrics(servers);
   }
-  // issue 12: /metrics streamed from the per-group fragment cache; the rest rendered fresh at its end.
+  // issue 12: /metrics streamed family by family from the kept statuses; the rest rendered at its end.
   std::shared_ptr<http::body_source> metrics_stream() {
-    return metrics_fragments.scrape(&evaluator, [this] {
-      return render_metrics_tail(metrics_snapshot(), metrics_fragments.sets()) + http::render_server_metrics(servers);
+    return scrape_metrics(&evaluator, metric_sets, [this] {
+      return render_metrics_tail(metrics_snapshot(), metric_sets) + http::render_server_metrics(servers);
     });
   }
   metrics_sources metrics_snapshot() const {

@@ -48,7 +48,7 @@ std::string status_event::key() const {
 
 // A kept status and its generation: a process-wide counter value taken whenever the kept status
 // changes in any field (new, re-evaluated to something different), so a reader that caches
-// something derived from it (metrics fragments) can tell whether it is still current.
+// something derived from it (a rendered body) can tell whether it is still current.
 struct kept_status : group_status {
   std::uint64_t generation = 0;
 };

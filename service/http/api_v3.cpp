@@ -813,7 +813,25 @@ struct api_v3::impl {
     }
     // CORS like Burrow: on JSON responses and the admin endpoints, not on /metrics or the catch-all.
     const auto& origin = ctx.cfg->general.access_control_allow_origin;
-    if (!origin.empty() && matched && matched->cors) res.headers.emplace_back("Access-Control-Allow-Origin", origin);
+    const bool cors = !origin.empty() && matched && matched->cors;
+    if (res.deferred) {
+      // Issue 14: a request forwarded to the owner is answered later: its CORS header and its
+      // count go on the answer it gets (the owner's status, or 503 when unreachable), not on the
+      // placeholder returned now.
+      res.deferred = [inner = std::move(res.deferred), count = ctx.count_request, label = *route_label,
+                      origin = cors ? origin : std::string()]() -> task<response> {
+        response answer = co_await inner();
+        if (!origin.empty()) {
+          bool has = false;
+          for (const auto& [k, v] : answer.headers) has = has || k == "Access-Control-Allow-Origin";
+          if (!has) answer.headers.emplace_back("Access-Control-Allow-Origin", origin);
+        }
+        if (count) count(label, answer.status);
+        co_return answer;
+      };
+      return res;
+    }
+    if (cors) res.headers.emplace_back("Access-Control-Allow-Origin", origin);
     if (ctx.count_request) ctx.count_request(*route_label, res.status);
     return res;
   }

@@ -66,7 +66,7 @@ struct api_context {
   offset_store* store = nullptr;           ///< topics, consumers, details; DELETE goes through it
   const group_evaluator* evaluator = nullptr;  ///< kept statuses
   std::function<std::string()> metrics;    ///< renders /metrics (when metrics_stream is not set)
-  /// A streamed /metrics body (metrics/metrics.hpp metrics_cache::scrape); preferred over `metrics`.
+  /// A streamed /metrics body (metrics/metrics.hpp scrape_metrics); preferred over `metrics`.
   std::function<std::shared_ptr<body_source>()> metrics_stream;
   std::function<cluster_health(const std::string&)> health;  ///< per cluster
   std::function<void(const std::string& route, unsigned status)> count_request;  ///< metrics hook

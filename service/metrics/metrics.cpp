@@ -113,7 +113,7 @@ void render_partition_offsets(writer& w, const offset_store& store, unsigned set
   }
 }
 
-// ---- Per-group families: rendered into one fragment per group, family by family ----
+// ---- Per-group families: rendered family by family, each over every kept status ----
 // Appends without temporaries: label values escaped in place, numbers through to_chars (the same
 // text as std::to_string and "%.6g").
 void put_escaped(std::string& out, std::string_view v) {
@@ -209,44 +209,40 @@ std::string family_header(const family_info& f) {
   return std::string("# HELP ") + f.name + ' ' + f.help + "\n# TYPE " + f.name + " gauge\n";
 }
 
-/// One group's rendered per-group families: family f is text[offsets[f], offsets[f + 1]).
-struct group_fragment {
-  std::uint64_t generation = 0;
-  std::string text;
-  std::array<std::uint32_t, family_count + 1> offsets{};
-  std::string_view of(std::size_t f) const { return {text.data() + offsets[f], offsets[f + 1] - offsets[f]}; }
+// The scratch strings of one scrape, reused between groups (their capacity is kept): the group's
+// label prefixes of the two label styles, escaped once per group and family, and the escaped topic
+// of the partition being rendered.
+struct label_scratch {
+  std::string burrow, kle, topic;
+  const std::string* last_topic = nullptr;
 };
 
-// Renders the enabled per-group families of `g`. Partitions are in (topic, partition) order.
+// Appends family `f`'s samples of `g`. Partitions are in (topic, partition) order.
 // KLE: a partition without a committed offset has no value; its member labels are "unknown" when
 // no member owns the partition, and consumer_id is always "unknown" (Warren keeps the member's host
 // and client id, not its id: proto/http/openapi.yaml). Unknown values are left out rather than
 // written as NaN. Per partition Warren adds only the time lag with its method and records lost
 // (when > 0): time to drain and retention risk are per group here (per partition in the JSON).
-// `o` is scratch space reused between groups (its capacity is kept): the fragment gets one
-// allocation of the exact size.
-std::shared_ptr<group_fragment> render_group(const group_status& g, std::uint64_t generation, unsigned sets,
-                                             std::string& o) {
-  auto frag = std::make_shared<group_fragment>();
-  frag->generation = generation;
-  o.clear();
-  std::string cluster, group;
-  put_escaped(cluster, g.cluster);
-  put_escaped(group, g.group);
-  // Label prefixes of the two label styles, escaped once per group.
-  const std::string burrow_labels = "{cluster=\"" + cluster + "\",consumer_group=\"" + group + '"';
-  const std::string kle_labels = "{cluster_name=\"" + cluster + "\",group=\"" + group + '"';
-  std::string topic;  // the escaped topic of the partition being rendered
-  const std::string* last_topic = nullptr;
+void render_family(std::string& o, const group_status& g, family f, label_scratch& ls) {
+  const bool kle_style = families[f].set == metric_set_kle;
+  std::string& labels = kle_style ? ls.kle : ls.burrow;
+  labels.assign(kle_style ? "{cluster_name=\"" : "{cluster=\"");
+  put_escaped(labels, g.cluster);
+  labels.append(kle_style ? "\",group=\"" : "\",consumer_group=\"");
+  put_escaped(labels, g.group);
+  labels += '"';
+  const std::string& burrow_labels = ls.burrow;
+  const std::string& kle_labels = ls.kle;
+  ls.last_topic = nullptr;
   auto topic_of = [&](const partition_status& p) -> const std::string& {
-    if (!last_topic || *last_topic != p.topic) {
-      topic.clear();
-      put_escaped(topic, p.topic);
-      last_topic = &p.topic;
+    if (!ls.last_topic || *ls.last_topic != p.topic) {
+      ls.topic.clear();
+      put_escaped(ls.topic, p.topic);
+      ls.last_topic = &p.topic;
     }
-    return topic;
+    return ls.topic;
   };
-  auto name = [&](family f) { o.append(families[f].name); };
+  auto name = [&](family n) { o.append(families[n].name); };
   auto end_int = [&](auto v) {
     o += ' ';
     put_int(o, v);
@@ -257,14 +253,14 @@ std::shared_ptr<group_fragment> render_group(const group_status& g, std::uint64_
     put_double(o, v);
     o += '\n';
   };
-  auto group_sample = [&](family f, const std::string& labels) {
-    name(f);
-    o += labels;
+  auto group_sample = [&](family n, const std::string& l) {
+    name(n);
+    o += l;
     o += '}';
   };
   // Burrow's partition labels: cluster, consumer_group, partition, topic.
-  auto burrow_partition = [&](family f, const partition_status& p) {
-    name(f);
+  auto burrow_partition = [&](family n, const partition_status& p) {
+    name(n);
     o += burrow_labels;
     o += ",partition=\"";
     put_int(o, p.partition);
@@ -272,8 +268,8 @@ std::shared_ptr<group_fragment> render_group(const group_status& g, std::uint64_
     o += topic_of(p);
     o += "\"}";
   };
-  auto kle_partition = [&](family f, const partition_status& p) {
-    name(f);
+  auto kle_partition = [&](family n, const partition_status& p) {
+    name(n);
     o += kle_labels;
     o += ",topic=\"";
     o += topic_of(p);
@@ -285,8 +281,8 @@ std::shared_ptr<group_fragment> render_group(const group_status& g, std::uint64_
     put_escaped(o, or_unknown(p.client_id));
     o += "\"}";
   };
-  auto warren_partition = [&](family f, const partition_status& p) {
-    name(f);
+  auto warren_partition = [&](family n, const partition_status& p) {
+    name(n);
     o += burrow_labels;
     o += ",topic=\"";
     o += topic_of(p);
@@ -295,313 +291,211 @@ std::shared_ptr<group_fragment> render_group(const group_status& g, std::uint64_
     o += '"';
   };
 
-  for (std::size_t f = 0; f < family_count; ++f) {
-    frag->offsets[f] = static_cast<std::uint32_t>(o.size());
-    if (!(families[f].set & sets)) continue;
-    switch (static_cast<family>(f)) {
-      case f_burrow_lag_total:
-        group_sample(f_burrow_lag_total, burrow_labels);
-        end_int(g.totallag);
-        break;
-      case f_burrow_status:
-        group_sample(f_burrow_status, burrow_labels);
-        end_int(static_cast<int>(g.status));
-        break;
-      case f_burrow_partition_lag:
-        for (const auto& p : g.partitions) {
-          burrow_partition(f_burrow_partition_lag, p);
-          end_int(p.current_lag);
-        }
-        break;
-      case f_burrow_current_offset:
-        for (const auto& p : g.partitions) {
-          if (p.complete < 1.0f || !p.end) continue;  // Burrow: only complete partitions
-          burrow_partition(f_burrow_current_offset, p);
-          end_int(p.end->offset);
-        }
-        break;
-      case f_burrow_partition_status:
-        for (const auto& p : g.partitions) {
-          if (p.complete < 1.0f) continue;
-          burrow_partition(f_burrow_partition_status, p);
-          end_int(static_cast<int>(p.status));
-        }
-        break;
-      case f_kle_offset:
-        for (const auto& p : g.partitions) {
-          if (!p.end) continue;
-          kle_partition(f_kle_offset, p);
-          end_int(p.end->offset);
-        }
-        break;
-      case f_kle_lag:
-        for (const auto& p : g.partitions) {
-          if (!p.end) continue;
-          kle_partition(f_kle_lag, p);
-          end_int(p.current_lag);
-        }
-        break;
-      case f_kle_lag_seconds:
-        for (const auto& p : g.partitions) {
-          if (!p.end || !p.warren || p.warren->time_lag.lag_ms < 0) continue;
-          kle_partition(f_kle_lag_seconds, p);
-          end_double(seconds(p.warren->time_lag.lag_ms));
-        }
-        break;
-      case f_kle_max_lag:
-        group_sample(f_kle_max_lag, kle_labels);
-        end_int(g.maxlag ? g.maxlag->current_lag : 0);
-        break;
-      case f_kle_max_lag_seconds:
-        if (g.warren && g.warren->max_time_lag_ms >= 0) {
-          group_sample(f_kle_max_lag_seconds, kle_labels);
-          end_double(seconds(g.warren->max_time_lag_ms));
-        }
-        break;
-      case f_kle_sum_lag:
-        group_sample(f_kle_sum_lag, kle_labels);
-        end_int(g.totallag);
-        break;
-      case f_kle_topic_sum_lag:
-        // One sum per run of a topic.
-        for (std::size_t i = 0; i < g.partitions.size();) {
-          std::uint64_t sum = 0;
-          std::size_t j = i;
-          for (; j < g.partitions.size() && g.partitions[j].topic == g.partitions[i].topic; ++j)
-            sum += g.partitions[j].current_lag;
-          name(f_kle_topic_sum_lag);
-          o += kle_labels;
-          o += ",topic=\"";
-          o += topic_of(g.partitions[i]);
-          o += "\"}";
-          end_int(sum);
-          i = j;
-        }
-        break;
-      case f_warren_partition_lag_seconds:
-        for (const auto& p : g.partitions) {
-          if (!p.warren || p.warren->time_lag.lag_ms < 0) continue;
-          warren_partition(f_warren_partition_lag_seconds, p);
-          o += ",method=\"";
-          put_escaped(o, to_string(p.warren->time_lag.method));
-          o += p.warren->time_lag.lower_bound ? "\",lower_bound=\"true\"}" : "\",lower_bound=\"false\"}";
-          end_double(seconds(p.warren->time_lag.lag_ms));
-        }
-        break;
-      case f_warren_time_to_drain:
-        if (g.warren && g.warren->time_to_drain_s) {
-          group_sample(f_warren_time_to_drain, burrow_labels);
-          end_double(static_cast<double>(*g.warren->time_to_drain_s));
-        }
-        break;
-      case f_warren_unread_deleted_in:
-        if (g.warren && g.warren->unread_deleted_in_ms != partition_time_lag::none) {
-          group_sample(f_warren_unread_deleted_in, burrow_labels);
-          end_double(seconds(g.warren->unread_deleted_in_ms));
-        }
-        break;
-      case f_warren_data_loss:
-        group_sample(f_warren_data_loss, burrow_labels);
-        end_int(g.warren && g.warren->data_loss_partitions > 0 ? 1 : 0);
-        break;
-      case f_warren_records_lost:
-        for (const auto& p : g.partitions) {
-          if (!p.warren || p.warren->records_lost == 0) continue;
-          warren_partition(f_warren_records_lost, p);
-          o += '}';
-          end_int(p.warren->records_lost);
-        }
-        break;
-      case f_warren_partition_count:
-        group_sample(f_warren_partition_count, burrow_labels);
-        end_int(g.partition_count);
-        break;
-      case f_warren_complete:
-        group_sample(f_warren_complete, burrow_labels);
-        end_double(static_cast<double>(g.complete));
-        break;
-      case family_count: break;
-    }
+  switch (static_cast<family>(f)) {
+    case f_burrow_lag_total:
+      group_sample(f_burrow_lag_total, burrow_labels);
+      end_int(g.totallag);
+      break;
+    case f_burrow_status:
+      group_sample(f_burrow_status, burrow_labels);
+      end_int(static_cast<int>(g.status));
+      break;
+    case f_burrow_partition_lag:
+      for (const auto& p : g.partitions) {
+        burrow_partition(f_burrow_partition_lag, p);
+        end_int(p.current_lag);
+      }
+      break;
+    case f_burrow_current_offset:
+      for (const auto& p : g.partitions) {
+        if (p.complete < 1.0f || !p.end) continue;  // Burrow: only complete partitions
+        burrow_partition(f_burrow_current_offset, p);
+        end_int(p.end->offset);
+      }
+      break;
+    case f_burrow_partition_status:
+      for (const auto& p : g.partitions) {
+        if (p.complete < 1.0f) continue;
+        burrow_partition(f_burrow_partition_status, p);
+        end_int(static_cast<int>(p.status));
+      }
+      break;
+    case f_kle_offset:
+      for (const auto& p : g.partitions) {
+        if (!p.end) continue;
+        kle_partition(f_kle_offset, p);
+        end_int(p.end->offset);
+      }
+      break;
+    case f_kle_lag:
+      for (const auto& p : g.partitions) {
+        if (!p.end) continue;
+        kle_partition(f_kle_lag, p);
+        end_int(p.current_lag);
+      }
+      break;
+    case f_kle_lag_seconds:
+      for (const auto& p : g.partitions) {
+        if (!p.end || !p.warren || p.warren->time_lag.lag_ms < 0) continue;
+        kle_partition(f_kle_lag_seconds, p);
+        end_double(seconds(p.warren->time_lag.lag_ms));
+      }
+      break;
+    case f_kle_max_lag:
+      group_sample(f_kle_max_lag, kle_labels);
+      end_int(g.maxlag ? g.maxlag->current_lag : 0);
+      break;
+    case f_kle_max_lag_seconds:
+      if (g.warren && g.warren->max_time_lag_ms >= 0) {
+        group_sample(f_kle_max_lag_seconds, kle_labels);
+        end_double(seconds(g.warren->max_time_lag_ms));
+      }
+      break;
+    case f_kle_sum_lag:
+      group_sample(f_kle_sum_lag, kle_labels);
+      end_int(g.totallag);
+      break;
+    case f_kle_topic_sum_lag:
+      // One sum per run of a topic.
+      for (std::size_t i = 0; i < g.partitions.size();) {
+        std::uint64_t sum = 0;
+        std::size_t j = i;
+        for (; j < g.partitions.size() && g.partitions[j].topic == g.partitions[i].topic; ++j)
+          sum += g.partitions[j].current_lag;
+        name(f_kle_topic_sum_lag);
+        o += kle_labels;
+        o += ",topic=\"";
+        o += topic_of(g.partitions[i]);
+        o += "\"}";
+        end_int(sum);
+        i = j;
+      }
+      break;
+    case f_warren_partition_lag_seconds:
+      for (const auto& p : g.partitions) {
+        if (!p.warren || p.warren->time_lag.lag_ms < 0) continue;
+        warren_partition(f_warren_partition_lag_seconds, p);
+        o += ",method=\"";
+        put_escaped(o, to_string(p.warren->time_lag.method));
+        o += p.warren->time_lag.lower_bound ? "\",lower_bound=\"true\"}" : "\",lower_bound=\"false\"}";
+        end_double(seconds(p.warren->time_lag.lag_ms));
+      }
+      break;
+    case f_warren_time_to_drain:
+      if (g.warren && g.warren->time_to_drain_s) {
+        group_sample(f_warren_time_to_drain, burrow_labels);
+        end_double(static_cast<double>(*g.warren->time_to_drain_s));
+      }
+      break;
+    case f_warren_unread_deleted_in:
+      if (g.warren && g.warren->unread_deleted_in_ms != partition_time_lag::none) {
+        group_sample(f_warren_unread_deleted_in, burrow_labels);
+        end_double(seconds(g.warren->unread_deleted_in_ms));
+      }
+      break;
+    case f_warren_data_loss:
+      group_sample(f_warren_data_loss, burrow_labels);
+      end_int(g.warren && g.warren->data_loss_partitions > 0 ? 1 : 0);
+      break;
+    case f_warren_records_lost:
+      for (const auto& p : g.partitions) {
+        if (!p.warren || p.warren->records_lost == 0) continue;
+        warren_partition(f_warren_records_lost, p);
+        o += '}';
+        end_int(p.warren->records_lost);
+      }
+      break;
+    case f_warren_partition_count:
+      group_sample(f_warren_partition_count, burrow_labels);
+      end_int(g.partition_count);
+      break;
+    case f_warren_complete:
+      group_sample(f_warren_complete, burrow_labels);
+      end_double(static_cast<double>(g.complete));
+      break;
+    case family_count: break;
   }
-  frag->offsets[family_count] = static_cast<std::uint32_t>(o.size());
-  frag->text.assign(o);
-  return frag;
 }
 
 using steady = std::chrono::steady_clock;
-// One io-thread turn of a scrape: refresh groups, or gather pieces, until this is spent.
+// One io-thread turn of a scrape: render until this is spent (checked every few groups).
 constexpr auto slice_budget = std::chrono::microseconds(2000);
-// A batch handed to the server: at most this many bytes (one chunk, one gather write).
+// A batch handed to the server: about this many bytes (one chunk, one write); a batch ends after
+// the group that crossed it.
 constexpr std::size_t batch_bytes = 1 << 20;
-// Pieces shorter than this are copied into the batch's staging buffer rather than written as
-// their own iovec (a million one-partition groups would otherwise be millions of tiny buffers).
-constexpr std::size_t small_piece = 2048;
 
-struct key_view {
-  std::string_view cluster, group;
-};
-struct group_key {
-  std::string cluster, group;
-};
-struct key_less {
-  using is_transparent = void;
-  static key_view v(const group_key& k) { return {k.cluster, k.group}; }
-  static key_view v(const key_view& k) { return k; }
-  template <class A, class B>
-  bool operator()(const A& a, const B& b) const {
-    const key_view x = v(a), y = v(b);
-    return x.cluster < y.cluster || (x.cluster == y.cluster && x.group < y.group);
-  }
-};
-
-}  // namespace
-
-struct metrics_cache::state {
-  unsigned sets;
-  std::map<group_key, std::shared_ptr<const group_fragment>, key_less> groups;  // (cluster, group) order
-  std::array<std::string, family_count> headers;
-  std::string scratch;
-  counters stats;
-
-  explicit state(unsigned s) : sets(s) {
-    for (std::size_t f = 0; f < family_count; ++f) headers[f] = family_header(families[f]);
-  }
-  void forget(std::map<group_key, std::shared_ptr<const group_fragment>, key_less>::iterator it) {
-    stats.bytes -= it->second->text.size();
-    ++stats.dropped;
-    groups.erase(it);
-  }
-};
-
-namespace {
-
-// One scrape (types.hpp body_source). Three phases, each in bounded steps:
-// 1. refresh: walk the kept statuses in (cluster, group) order beside the cache, re-render the
-//    groups whose generation changed, drop cached groups that are gone, and keep a reference to
-//    every current fragment (so a later change of the cache cannot pull text from under a write);
-// 2. families: for each enabled family its header, then that family's part of every fragment;
-// 3. tail: the fresh series.
+// One scrape (types.hpp body_source): for each enabled family its header, then that family's
+// samples of every kept status in (cluster, group) order, rendered straight into the batch buffer;
+// then the tail. Nothing is kept between scrapes and a scrape holds one batch, so memory does not
+// grow with the body. Between two batches the scrape keeps only the family and the last group
+// rendered, and goes on after that group: a group added meanwhile appears in the families still to
+// come (and in the current one if it sorts after the resume point), a removed group is not met
+// again. Every family stays contiguous and no series repeats.
 class scrape_source final : public http::body_source {
  public:
-  scrape_source(std::shared_ptr<metrics_cache::state> st, const group_evaluator* ev, std::function<std::string()> tail)
-      : st_(std::move(st)), ev_(ev), tail_(std::move(tail)) {
-    if (!ev_) phase_ = phase::tail;
+  scrape_source(const group_evaluator* ev, unsigned sets, std::function<std::string()> tail)
+      : ev_(ev), sets_(sets), tail_(std::move(tail)) {
+    family_ = ev_ ? next_enabled(0) : std::size_t{family_count};
   }
 
   bool next(std::vector<std::string_view>& pieces) override {
     pieces.clear();
-    staging_.clear();
-    switch (phase_) {
-      case phase::refresh:
-        refresh();
-        return true;
-      case phase::gather:
-        gather(pieces);
-        return true;
-      case phase::tail:
-        tail_text_ = tail_ ? tail_() : std::string();
-        pieces.emplace_back(tail_text_);
-        phase_ = phase::done;
-        return false;
-      case phase::done: break;
+    if (done_) return false;
+    if (family_ < family_count) {
+      render_batch();
+      pieces.emplace_back(buf_);
+      return true;
     }
+    buf_ = tail_ ? tail_() : std::string();
+    pieces.emplace_back(buf_);
+    done_ = true;
     return false;
   }
 
  private:
-  enum class phase { refresh, gather, tail, done };
-
-  void refresh() {
-    auto& st = *st_;
-    auto& cache = st.groups;
-    const auto began = steady::now();
-    auto it = started_ ? cache.upper_bound(key_view{resume_.cluster, resume_.group}) : cache.begin();
-    bool stopped = false;
-    ev_->for_each_after(resume_.cluster, resume_.group, [&](const group_status& g, std::uint64_t generation) {
-      const key_view k{g.cluster, g.group};
-      while (it != cache.end() && key_less{}(it->first, k)) st.forget(it++);  // removed groups
-      if (it != cache.end() && !key_less{}(k, it->first)) {
-        if (it->second->generation != generation) {
-          st.stats.bytes -= it->second->text.size();
-          it->second = render_group(g, generation, st.sets, st.scratch);
-          st.stats.bytes += it->second->text.size();
-          ++st.stats.rendered;
-        } else {
-          ++st.stats.reused;
-        }
-      } else {
-        it = cache.emplace_hint(it, group_key{g.cluster, g.group}, render_group(g, generation, st.sets, st.scratch));
-        st.stats.bytes += it->second->text.size();
-        ++st.stats.rendered;
-      }
-      fragments_.push_back(it->second);
-      ++it;
-      if (steady::now() - began < slice_budget) return true;
-      resume_ = group_key{g.cluster, g.group};
-      stopped = true;
-      return false;
-    });
-    started_ = true;
-    if (stopped) return;
-    while (it != cache.end()) st.forget(it++);  // removed since the last scrape, after the last kept group
-    st.stats.groups = cache.size();
-    while (family_ < family_count && !(families[family_].set & st.sets)) ++family_;
-    phase_ = family_ < family_count ? phase::gather : phase::tail;
-    header_done_ = false;
+  std::size_t next_enabled(std::size_t f) const {
+    while (f < family_count && !(families[f].set & sets_)) ++f;
+    return f;
   }
 
-  void add(std::vector<std::string_view>& pieces, std::string_view p, std::size_t& bytes) {
-    if (p.empty()) return;
-    bytes += p.size();
-    if (p.size() < small_piece) {
-      // Staging never reallocates (reserved once), so earlier views into it stay valid.
-      const bool extend = !pieces.empty() && !staging_.empty() &&
-                          pieces.back().data() + pieces.back().size() == staging_.data() + staging_.size();
-      staging_.append(p);
-      if (extend) pieces.back() = std::string_view(pieces.back().data(), pieces.back().size() + p.size());
-      else pieces.emplace_back(staging_.data() + staging_.size() - p.size(), p.size());
-      return;
-    }
-    pieces.emplace_back(p);
-  }
-
-  void gather(std::vector<std::string_view>& pieces) {
-    auto& st = *st_;
-    if (staging_.capacity() < batch_bytes) staging_.reserve(batch_bytes);
+  void render_batch() {
+    buf_.clear();
+    if (buf_.capacity() < batch_bytes + batch_bytes / 4) buf_.reserve(batch_bytes + batch_bytes / 4);
     const auto began = steady::now();
-    std::size_t bytes = 0;
+    unsigned rendered = 0;
     while (family_ < family_count) {
-      if (!header_done_) {
-        add(pieces, st.headers[family_], bytes);
-        header_done_ = true;
-        index_ = 0;
+      if (!started_) {
+        buf_ += family_header(families[family_]);
+        started_ = true;
+        resume_cluster_.clear();
+        resume_group_.clear();
       }
-      for (; index_ < fragments_.size(); ++index_) {
-        if (bytes >= batch_bytes - small_piece || ((index_ & 255) == 0 && steady::now() - began > slice_budget))
-          return;
-        add(pieces, fragments_[index_]->of(family_), bytes);
-      }
-      do ++family_;
-      while (family_ < family_count && !(families[family_].set & st.sets));
-      header_done_ = false;
+      bool stopped = false;
+      const auto f = static_cast<family>(family_);
+      ev_->for_each_after(resume_cluster_, resume_group_, [&](const group_status& g, std::uint64_t) {
+        render_family(buf_, g, f, scratch_);
+        if (buf_.size() < batch_bytes && (++rendered & 31) != 0) return true;
+        if (buf_.size() < batch_bytes && steady::now() - began < slice_budget) return true;
+        resume_cluster_ = g.cluster;
+        resume_group_ = g.group;
+        stopped = true;
+        return false;
+      });
+      if (stopped) return;
+      family_ = next_enabled(family_ + 1);
+      started_ = false;
     }
-    fragments_.clear();
-    fragments_.shrink_to_fit();
-    phase_ = phase::tail;
   }
 
-  std::shared_ptr<metrics_cache::state> st_;
   const group_evaluator* ev_;
+  unsigned sets_;
   std::function<std::string()> tail_;
-  phase phase_ = phase::refresh;
-  bool started_ = false;
-  group_key resume_;
-  std::vector<std::shared_ptr<const group_fragment>> fragments_;
-  std::size_t family_ = 0;
-  bool header_done_ = false;
-  std::size_t index_ = 0;
-  std::string staging_;
-  std::string tail_text_;
+  std::size_t family_ = family_count;
+  bool started_ = false;  ///< the current family's header is written
+  bool done_ = false;
+  std::string resume_cluster_, resume_group_;  ///< the last group rendered; "" = from the start
+  label_scratch scratch_;
+  std::string buf_;
 };
 
 }  // namespace
@@ -619,15 +513,13 @@ unsigned metric_sets_of(const std::vector<std::string>& names) {
   return sets;
 }
 
-metrics_cache::metrics_cache(unsigned sets) : state_(std::make_shared<state>(sets)) {}
-metrics_cache::~metrics_cache() = default;
-
-std::shared_ptr<http::body_source> metrics_cache::scrape(const group_evaluator* ev, std::function<std::string()> tail) {
-  return std::make_shared<scrape_source>(state_, ev, std::move(tail));
+std::shared_ptr<http::body_source> scrape_metrics(const group_evaluator* ev, unsigned sets,
+                                                  std::function<std::string()> tail) {
+  return std::make_shared<scrape_source>(ev, sets, std::move(tail));
 }
 
-std::string metrics_cache::render(const group_evaluator* ev, const std::function<std::string()>& tail) {
-  scrape_source src(state_, ev, tail);
+std::string render_metrics(const metrics_sources& s, unsigned sets) {
+  scrape_source src(s.evaluator, sets, [&] { return render_metrics_tail(s, sets); });
   std::string out;
   std::vector<std::string_view> pieces;
   for (bool more = true; more;) {
@@ -635,14 +527,6 @@ std::string metrics_cache::render(const group_evaluator* ev, const std::function
     for (auto p : pieces) out.append(p);
   }
   return out;
-}
-
-const metrics_cache::counters& metrics_cache::stats() const { return state_->stats; }
-unsigned metrics_cache::sets() const { return state_->sets; }
-
-std::string render_metrics(const metrics_sources& s, unsigned sets) {
-  metrics_cache cache(sets);
-  return cache.render(s.evaluator, [&] { return render_metrics_tail(s, sets); });
 }
 
 std::string render_metrics_tail(const metrics_sources& s, unsigned sets) {

@@ -7,11 +7,10 @@
 // data loss, partition count, completeness, retention). Warren's process series (warren_evaluation_*,
 // warren_store_*, warren_http_*, warren_actor_*, ...) are always exported.
 //
-// A scrape is incremental and streamed (metrics_cache): the per-group families of each group are
-// kept as a rendered fragment and re-rendered only when the evaluator's generation of the group's
-// status changed; the body is handed to the HTTP server in pieces (http::body_source), with the
-// refresh done in slices of a few ms, so a scrape of a million partitions never holds the io
-// thread for long. Cluster- and process-level series are rendered fresh at the end of each scrape.
+// A scrape is streamed (scrape_metrics): the per-group families are rendered family by family
+// straight from the kept statuses into batches handed to the HTTP server (http::body_source), in
+// slices of a few ms, so a scrape of a million partitions never holds the io thread for long and
+// holds one batch of text, not the body. Cluster- and process-level series are rendered at the end.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -94,45 +93,19 @@ unsigned metric_set_named(std::string_view name);
 /// The union of the named sets (names as validated by the config loader; unknown names add nothing).
 unsigned metric_sets_of(const std::vector<std::string>& names);
 
-/// Per-group fragments of the per-group families, cached across scrapes. io thread only.
-class metrics_cache {
- public:
-  explicit metrics_cache(unsigned sets = all_metric_sets);
-  ~metrics_cache();
-  metrics_cache(const metrics_cache&) = delete;
-  metrics_cache& operator=(const metrics_cache&) = delete;
-
-  /// A streamed scrape: the per-group families of every kept status (the cache refreshed on the
-  /// way: changed groups re-rendered, removed groups dropped), then `tail()`, called once when the
-  /// group families are done (render_metrics_tail and whatever else is rendered fresh). `ev` and
-  /// whatever `tail` reads must outlive the scrape's last next() call; the cache itself may go
-  /// first (the scrape shares its state). Several scrapes may run at once.
-  std::shared_ptr<http::body_source> scrape(const group_evaluator* ev, std::function<std::string()> tail);
-
-  /// The whole body of one scrape at once (tests, benches): what scrape() streams.
-  std::string render(const group_evaluator* ev, const std::function<std::string()>& tail);
-
-  struct counters {
-    std::uint64_t rendered = 0;  ///< group fragments rendered (new or changed groups)
-    std::uint64_t reused = 0;    ///< group fragments served from the cache unchanged
-    std::uint64_t dropped = 0;   ///< fragments of removed groups discarded
-    std::size_t groups = 0;      ///< fragments cached now
-    std::size_t bytes = 0;       ///< text cached now
-  };
-  const counters& stats() const;
-  unsigned sets() const;
-
-  struct state;
-
- private:
-  std::shared_ptr<state> state_;
-};
+/// A streamed scrape: for each enabled per-group family its header and the samples of every kept
+/// status in (cluster, group) order, rendered into batches of about 1 MB in io-thread slices of a
+/// few ms; then `tail()`, called once when the group families are done (render_metrics_tail and
+/// whatever else is rendered fresh). Nothing is cached between scrapes. `ev` and whatever `tail`
+/// reads must outlive the scrape's last next() call. Several scrapes may run at once.
+std::shared_ptr<http::body_source> scrape_metrics(const group_evaluator* ev, unsigned sets,
+                                                  std::function<std::string()> tail);
 
 /// Everything but the per-group families, rendered fresh: the evaluator's counters, the store's
 /// per-topic and per-cluster series, readers, pollers, actors, HTTP, WebSocket, notifiers.
 std::string render_metrics_tail(const metrics_sources& sources, unsigned sets = all_metric_sets);
 
-/// The whole exposition at once, without a cache (tests, benches).
+/// The whole exposition at once: what scrape_metrics streams, in one string (tests, benches).
 std::string render_metrics(const metrics_sources& sources, unsigned sets = all_metric_sets);
 
 /// Escapes a label value (backslash, double quote, newline).

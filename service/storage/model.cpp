@@ -200,7 +200,10 @@ cluster_state::partition_slot& cluster_state::slot_for(group_entry& g, std::stri
   const auto want = static_cast<std::size_t>(std::max(partition_count, partition + 1));
   if (slots.size() < want) slots.resize(want);
   auto& slot = slots[static_cast<std::size_t>(partition)];
-  slot.ring.allocate(static_cast<std::size_t>(options_.intervals));
+  if (!slot.ring.allocated()) {
+    slot.ring.allocate(static_cast<std::size_t>(options_.intervals));
+    ++tracked_;
+  }
   return slot;
 }
 
@@ -364,6 +367,7 @@ bool cluster_state::forget_partition(std::string_view group, std::string_view to
   if (!slot.ring.allocated() && slot.owner == 0 && slot.client_id == 0) return dropped;
   strings_.release(slot.owner);
   strings_.release(slot.client_id);
+  if (slot.ring.allocated()) --tracked_;
   slot = partition_slot{};
   const bool any_left =
       std::any_of(slots.begin(), slots.end(), [](const partition_slot& s) { return s.ring.allocated(); });
@@ -389,6 +393,7 @@ bool cluster_state::clear_owners(std::string_view group) {
 
 void cluster_state::release_slots(std::vector<partition_slot>& slots) {
   for (auto& s : slots) {
+    if (s.ring.allocated()) --tracked_;  // the slots go with their topic
     strings_.release(s.owner);
     strings_.release(s.client_id);
     s.owner = s.client_id = 0;
@@ -558,14 +563,6 @@ bool cluster_state::same_answerable_groups(const group_list_stamp& s, timestamp_
 }
 
 std::size_t cluster_state::group_count() const { return groups_.size(); }
-
-std::size_t cluster_state::tracked_partitions() const {
-  std::size_t n = 0;
-  for (const auto& [name, g] : groups_)
-    for (const auto& [topic, gt] : g.topics)
-      for (const auto& s : gt.slots) n += s.ring.allocated() ? 1 : 0;
-  return n;
-}
 
 bool cluster_state::view_group(std::string_view group, timestamp_ms now, group_view& out) const {
   out.clear();

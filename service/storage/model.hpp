@@ -287,7 +287,8 @@ class cluster_state {
   // ---- statistics -----------------------------------------------------------------------------
 
   std::size_t group_count() const;
-  std::size_t tracked_partitions() const;  ///< partitions with a commit ring
+  /// Partitions with a commit ring (kept as a count: /metrics reads it per scrape).
+  std::size_t tracked_partitions() const { return tracked_; }
   std::size_t pending_count() const { return pending_.size(); }
   std::uint64_t pending_dropped() const { return pending_.dropped(); }
   const storage_options& options() const { return options_; }
@@ -387,6 +388,7 @@ class cluster_state {
   // Warren (issue 12): see generation(). `listed_threshold_` is the highest expire threshold a list
   // was handed out at (answerable_groups): a group below it may be missing from a cached list.
   std::uint64_t generation_ = 0;
+  std::size_t tracked_ = 0;  ///< allocated rings: slot_for and import_snapshot add, release_slots removes
   mutable std::int64_t listed_threshold_ = INT64_MIN;
 };
 

@@ -69,7 +69,10 @@ snapshot_import cluster_state::import_snapshot(const snapshot::image& img, times
         slots.resize(ti.slot_count);
         for (const auto& si : ti.slots) {
           auto& slot = slots[static_cast<std::size_t>(si.partition)];
-          slot.ring.allocate(n);
+          if (!slot.ring.allocated()) {
+            slot.ring.allocate(n);
+            ++tracked_;
+          }
           // The decoder checked the window: at most `intervals` samples in strictly increasing
           // order, so pushing them back rebuilds Burrow rule 6's ring exactly.
           for (const auto& c : si.window) slot.ring.push_back(c);

@@ -393,7 +393,9 @@ BOOST_AUTO_TEST_CASE(delete_topic_removes_it_everywhere_and_drops_emptied_groups
   commit(s, "both", 0, 1, 2, now_ms, now, "keep");
   commit(s, "only", 0, 1, 3, now_ms);
   BOOST_TEST(s.groups_of_topic("testtopic") == (std::vector<std::string>{"both", "only"}));
+  BOOST_TEST(s.tracked_partitions() == 3u);
   BOOST_TEST(s.delete_topic("testtopic") == (std::vector<std::string>{"both", "only"}));
+  BOOST_TEST(s.tracked_partitions() == 1u);
   BOOST_TEST(s.groups() == std::vector<std::string>{"both"});  // Burrow #426: "only" would stay forever
   BOOST_TEST(s.topics() == std::vector<std::string>{"keep"});
   BOOST_TEST(s.groups_of_topic("testtopic").empty());
@@ -405,7 +407,12 @@ BOOST_AUTO_TEST_CASE(delete_topic_removes_it_everywhere_and_drops_emptied_groups
 BOOST_AUTO_TEST_CASE(delete_group_removes_it) {
   auto s = with_topic(burrow_test_options(), 1000);
   commit(s, "g", 0, 1, 1, now_ms);
+  commit(s, "g2", 0, 1, 2, now_ms);
+  BOOST_TEST(s.tracked_partitions() == 2u);
   BOOST_TEST(s.delete_group("g"));
+  BOOST_TEST(s.tracked_partitions() == 1u);
+  BOOST_TEST(s.delete_group("g2"));
+  BOOST_TEST(s.tracked_partitions() == 0u);
   BOOST_TEST(s.groups().empty());
   BOOST_TEST(static_cast<int>(commit(s, "g", 0, 2, 2, now_ms)) == static_cast<int>(commit_outcome::appended));
 }
@@ -414,9 +421,13 @@ BOOST_AUTO_TEST_CASE(forget_partition_drops_window_then_topic_then_group) {
   auto s = with_topic(burrow_test_options(), 1000, 2);
   commit(s, "g", 0, 1, 1, now_ms);
   commit(s, "g", 1, 1, 2, now_ms);
+  commit(s, "g", 1, 2, 3, now_ms);  // a second commit reuses the partition's ring
   s.set_owner({"g", "testtopic", partition_id{1}, "/h", "c"}, now);
+  BOOST_TEST(s.tracked_partitions() == 2u);
   BOOST_TEST(s.forget_partition("g", "testtopic", partition_id{1}));
+  BOOST_TEST(s.tracked_partitions() == 1u);
   BOOST_TEST(!s.forget_partition("g", "testtopic", partition_id{1}));  // nothing left to drop
+  BOOST_TEST(s.tracked_partitions() == 1u);
   group_view v;
   BOOST_REQUIRE(s.view_group("g", now, v));
   BOOST_TEST(v.partitions.size() == 2u);  // still sized to the partition count
@@ -424,6 +435,7 @@ BOOST_AUTO_TEST_CASE(forget_partition_drops_window_then_topic_then_group) {
   BOOST_TEST(v.partitions[1].owner == "");
   BOOST_TEST(s.forget_partition("g", "testtopic", partition_id{0}));
   BOOST_TEST(!s.has_group("g"));
+  BOOST_TEST(s.tracked_partitions() == 0u);
   // held commits for the partition are forgotten too
   commit(s, "h", 0, 1, 3, now_ms, now, "later");
   BOOST_TEST(s.pending_count() == 1u);
