@@ -348,6 +348,10 @@ BOOST_AUTO_TEST_CASE(instances_split_the_offsets_topic_fail_over_and_spread_agai
       BOOST_TEST(reply.status == 503u, reply.body);
       BOOST_TEST(reply.body.find(victim_id) != std::string::npos, reply.body);
       BOOST_TEST(at(parse_json(reply.body), {"error"}).is_bool(), reply.body);
+      // Counted with the answer it got, not as the forward's placeholder 200.
+      const auto metrics = fleet[1]->get("/metrics").body;
+      BOOST_TEST(metrics.find("warren_http_requests_total{route=\"GET /v3/kafka/:cluster/consumer/:consumer\","
+                              "code=\"503\"} ") != std::string::npos, metrics);
     }
     // Its /status is still answered (from the status topic), naming it.
     BOOST_TEST(owner_named(*fleet[2], victim_group) == victim_id);
