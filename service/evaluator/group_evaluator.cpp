@@ -235,10 +235,17 @@ change_sink& group_evaluator::inbox() { return *impl_; }
 feed<status_event>& group_evaluator::changes() { return impl_->out; }
 
 const group_status* group_evaluator::status(std::string_view cluster, std::string_view group) const {
+  return status(cluster, group, nullptr);
+}
+
+const group_status* group_evaluator::status(std::string_view cluster, std::string_view group,
+                                            std::uint64_t* generation) const {
   auto c = impl_->kept.find(cluster);
   if (c == impl_->kept.end()) return nullptr;
   auto g = c->second.find(group);
-  return g == c->second.end() ? nullptr : &g->second;
+  if (g == c->second.end()) return nullptr;
+  if (generation) *generation = g->second.generation;
+  return &g->second;
 }
 
 void group_evaluator::for_each(std::string_view cluster, const std::function<void(const group_status&)>& f) const {

@@ -76,6 +76,8 @@ class group_evaluator {
 
   /// The kept status (all partitions), or nullptr when the group is unknown.
   const group_status* status(std::string_view cluster, std::string_view group) const;
+  /// The same, and its generation (as for_each_after's) when `generation` is not null.
+  const group_status* status(std::string_view cluster, std::string_view group, std::uint64_t* generation) const;
   /// Calls f for every kept status of `cluster` (empty = all clusters), in (cluster, group) order.
   void for_each(std::string_view cluster, const std::function<void(const group_status&)>& f) const;
   /// Calls f(status, generation) for every kept status after (cluster, group) in (cluster, group)

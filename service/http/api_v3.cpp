@@ -210,6 +210,21 @@ struct api_v3::impl {
   mutable group_view view;                        ///< the detail endpoint's, refilled per request
   mutable std::vector<std::string_view> listed;   ///< names being listed
   mutable std::vector<std::string> topic_groups;   ///< a topic's consumers
+  /// The status objects last answered by `/lag` and `/status`, per (cluster, group, which): valid
+  /// while the group's generation (group_evaluator) and evaluation time are unchanged (the object is
+  /// a function of the kept status, and the generation covers every field but the evaluation time).
+  /// At most status_cache_bytes of text, cleared whole when a new one would pass it. A removed
+  /// group's entry is never served (only kept statuses are looked up, and a generation is never
+  /// reused) and goes with the next clear.
+  struct status_entry {
+    std::uint64_t generation = 0;
+    std::int64_t evaluated_at = 0;
+    std::string object;
+  };
+  static constexpr std::size_t status_cache_bytes = 32u << 20;
+  mutable std::map<std::string, status_entry, std::less<>> statuses;
+  mutable std::size_t status_bytes = 0;
+  mutable std::string status_key;
 
   static std::vector<route_def> route_defs(const api_context& ctx) {
     std::vector<route_def> defs;
@@ -689,12 +704,37 @@ struct api_v3::impl {
     return r;
   }
 
+  /// Issue 12: the status object of `/lag` (all) or `/status` for a kept status, from the cache
+  /// while the group's generation and evaluation time are those it was rendered for.
+  const std::string& status_object(const group_status& g, std::uint64_t generation, bool all) const {
+    status_key.assign(g.cluster).push_back('\0');
+    status_key.append(g.group).push_back(all ? 'l' : 's');
+    const std::int64_t evaluated_at = g.warren ? g.warren->evaluated_at : 0;
+    auto it = statuses.find(status_key);
+    if (it != statuses.end() && it->second.generation == generation && it->second.evaluated_at == evaluated_at)
+      return it->second.object;
+    status_entry fresh{generation, evaluated_at, status_object_json(g, !all)};
+    if (it != statuses.end()) {
+      status_bytes -= it->second.object.size();
+      it->second = std::move(fresh);
+    } else {
+      if (status_bytes + fresh.object.size() > status_cache_bytes) {  // over budget: start again
+        statuses.clear();
+        status_bytes = 0;
+      }
+      it = statuses.emplace(status_key, std::move(fresh)).first;
+    }
+    status_bytes += it->second.object.size();
+    return it->second.object;
+  }
+
   response consumer_status(const std::string& cluster, const std::string& group, bool all, const call& c) const {
-    const group_status* kept = ctx.evaluator ? ctx.evaluator->status(cluster, group) : nullptr;
+    std::uint64_t generation = 0;
+    const group_status* kept = ctx.evaluator ? ctx.evaluator->status(cluster, group, &generation) : nullptr;
     const auto fresh = freshness_of(cluster);
     const auto* f = fleet_of(cluster);
     if (f && kept) {  // issue 14: the owner (this instance) named in the status object
-      auto object = fleet::with_owner(to_json(all ? *kept : only_problems(*kept)), f->self());
+      auto object = fleet::with_owner(status_object(*kept, generation, all), f->self());
       return response{200, "application/json", status_response_json_raw(object, c.url, ctx.hostname, fresh), {}};
     }
     if (f && !kept) {  // issue 14: another instance's status, from the fleet's status topic
@@ -708,9 +748,8 @@ struct api_v3::impl {
       return response{404, "application/json",
                       status_response_json(not_found_status(cluster, group), c.url, ctx.hostname, fresh), {}};
     }
-    auto body = all ? status_response_json(*kept, c.url, ctx.hostname, fresh)
-                    : problems_response_json(*kept, c.url, ctx.hostname, fresh);
-    return response{200, "application/json", std::move(body), {}};
+    return response{200, "application/json",
+                    status_response_json_raw(status_object(*kept, generation, all), c.url, ctx.hostname, fresh), {}};
   }
 
   response consumer_delete(const std::string& cluster, const std::string& group, const std::string& topic_name,

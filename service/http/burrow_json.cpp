@@ -227,6 +227,13 @@ std::string to_json(const group_status& g) {
   return out;
 }
 
+std::string status_object_json(const group_status& g, bool problems_only) {
+  std::string out;
+  out.reserve(status_size_hint(g));
+  append_status(out, g, problems_only);
+  return out;
+}
+
 std::string to_json(const partition_status& p) {
   std::string out;
   append_json(out, p);
@@ -301,7 +308,10 @@ std::string problems_response_json(const group_status& g, std::string_view url, 
 
 std::string status_response_json_raw(std::string_view status_object, std::string_view url, std::string_view host,
                                      const cluster_freshness& freshness) {
-  std::string out = R"({"error":false,"message":"consumer status returned","status":)";
+  constexpr std::string_view head = R"({"error":false,"message":"consumer status returned","status":)";
+  std::string out;
+  out.reserve(head.size() + status_object.size() + url.size() + host.size() + 128 + freshness.reason.size());
+  out += head;
   out += status_object;
   out += ',';
   append_request(out, url, host);

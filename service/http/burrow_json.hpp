@@ -29,6 +29,9 @@ void append_json(std::string& out, const partition_status& p);
 void append_json(std::string& out, const group_status& g);
 std::string to_json(const group_status& g);
 std::string to_json(const partition_status& p);
+/// The status object alone, of every partition or (`problems_only`, Burrow's `/status`) only those
+/// worse than OK, sized once (issue 12: the `/lag` and `/status` handlers cache it).
+std::string status_object_json(const group_status& g, bool problems_only);
 
 /// The `topics` object of `GET /v3/kafka/:cluster/consumer/:group`: topics sorted (Go sorts map
 /// keys), per partition {"offsets":[null…, ConsumerOffset…] | [],"owner","client_id","current-lag"}.
