@@ -29,12 +29,12 @@ void append_seconds(std::string& out, std::int64_t ms) {
     ms = ms == INT64_MIN ? INT64_MAX : -ms;
   }
   append_json_int(out, ms / 1000);
-  if (const auto frac = ms % 1000; frac != 0) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(frac));
-    std::string_view f(buf);
-    while (f.back() == '0') f.remove_suffix(1);
-    out += f;
+  if (const auto frac = static_cast<int>(ms % 1000); frac != 0) {
+    const char digits[4] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                            static_cast<char>('0' + frac % 10)};
+    std::size_t n = 4;
+    while (digits[n - 1] == '0') --n;
+    out.append(digits, n);
   }
 }
 
@@ -161,7 +161,7 @@ void append_json(std::string& out, const partition_status& p) {
   out += R"(,"current_lag":)";
   append_json_uint(out, p.current_lag);
   out += R"(,"complete":)";
-  out += go_float32(p.complete);
+  append_go_float32(out, p.complete);
   if (p.warren) append_warren(out, *p.warren);
   out += '}';
 }
@@ -182,7 +182,7 @@ void append_status(std::string& out, const group_status& g, bool problems_only) 
   out += R"(,"status":)";
   append_json_string(out, to_string(g.status));
   out += R"(,"complete":)";
-  out += go_float32(g.complete);
+  append_go_float32(out, g.complete);
   out += R"(,"partitions":[)";
   bool first = true;
   for (const auto& p : g.partitions) {

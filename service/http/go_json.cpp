@@ -50,9 +50,17 @@ void append_json_uint(std::string& out, std::uint64_t v) {
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
+  // Bytes written as they are (printable ASCII but " \ < > &, and valid UTF-8 but U+2028/9) are
+  // copied in runs (issue 12: one append per run, not per byte).
+  std::size_t plain = 0;
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
+      if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&') {
+        ++i;
+        continue;
+      }
+      out.append(s.data() + plain, i - plain);
       switch (c) {
         case '"': out += "\\\""; break;
         case '\\': out += "\\\\"; break;
@@ -60,31 +68,30 @@ void append_json_string(std::string& out, std::string_view s) {
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
         default:
-          if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-            out += "\\u00";
-            out += hex[c >> 4];
-            out += hex[c & 0xF];
-          } else {
-            out += static_cast<char>(c);
-          }
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 0xF];
       }
-      ++i;
+      plain = ++i;
       continue;
     }
     std::uint32_t cp = 0;
     const std::size_t n = utf8_length(s, i, cp);
+    if (n != 0 && cp != 0x2028 && cp != 0x2029) {
+      i += n;
+      continue;
+    }
+    out.append(s.data() + plain, i - plain);
     if (n == 0) {
       out += "\\ufffd";
       ++i;
-      continue;
-    }
-    if (cp == 0x2028 || cp == 0x2029) {
-      out += cp == 0x2028 ? "\\u2028" : "\\u2029";
     } else {
-      out.append(s.substr(i, n));
+      out += cp == 0x2028 ? "\\u2028" : "\\u2029";
+      i += n;
     }
-    i += n;
+    plain = i;
   }
+  out.append(s.data() + plain, s.size() - plain);
   out += '"';
 }
 
@@ -118,17 +125,26 @@ void append_boost_json_string(std::string& out, std::string_view s) {
 
 // Go encoding/json floatEncoder for float32: shortest round-trip digits, %f style unless the
 // magnitude is below 1e-6 or at least 1e21, exponent "e-07" cleaned to "e-7".
-std::string go_float32(float f) {
-  if (!std::isfinite(f)) return "0";  // Go refuses to encode these; never produced here
+void append_go_float32(std::string& out, float f) {
+  if (!std::isfinite(f)) {  // Go refuses to encode these; never produced here
+    out += '0';
+    return;
+  }
   const float a = std::fabs(f);
   const bool sci = a != 0.0f && (a < 1e-6f || a >= 1e21f);
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, f, sci ? std::chars_format::scientific : std::chars_format::fixed);
-  std::string s(buf, r.ptr);
-  if (sci) {
-    const std::size_t n = s.size();
-    if (n >= 4 && s[n - 4] == 'e' && s[n - 3] == '-' && s[n - 2] == '0') s.erase(n - 2, 1);
+  std::size_t n = static_cast<std::size_t>(r.ptr - buf);
+  if (sci && n >= 4 && buf[n - 4] == 'e' && buf[n - 3] == '-' && buf[n - 2] == '0') {
+    buf[n - 2] = buf[n - 1];
+    --n;
   }
+  out.append(buf, n);
+}
+
+std::string go_float32(float f) {
+  std::string s;
+  append_go_float32(s, f);
   return s;
 }
 

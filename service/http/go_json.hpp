@@ -17,6 +17,7 @@ void append_json_string(std::string& out, std::string_view s);
 void append_boost_json_string(std::string& out, std::string_view s);
 /// A float32 as Go's encoding/json prints it: shortest round-trip digits (1, 0.5, 0.33333334).
 std::string go_float32(float f);
+void append_go_float32(std::string& out, float f);
 void append_json_int(std::string& out, std::int64_t v);
 void append_json_uint(std::string& out, std::uint64_t v);
 

@@ -4,7 +4,7 @@
 #
 #   replay.sh [--build DIR] [--groups N] [--topics T] [--partitions P] [--rounds R]
 #             [--duration S] [--server warren|burrow] [--burrow PATH] [--keep]
-#             [--env NAME=VALUE]... [--no-http] [--perf FILE]
+#             [--env NAME=VALUE]... [--no-http] [--perf FILE] [--perf-lag FILE]
 #
 # Starts a KRaft broker (tests/support/kafka.sh), creates T data topics of P partitions
 # (bench-data-0 .. bench-data-(T-1)) and a one-partition offsets topic, writes N groups x T topics x
@@ -14,13 +14,15 @@
 #   ingest   records/s from process start until /burrow/admin/ready says the replay is caught up
 #            (Burrow: until its group list is complete), and the wall time
 #   memory   peak RSS (VmHWM) and RSS once caught up (after a 10 s settle), bytes per partition
-#   http     wrk (loopback, 1 thread) on /consumer/{g}/lag (32 conns, random group), /consumer
+#   http     wrk (loopback, 1 thread) on /consumer/{g}/lag (32 conns, random group; then one group
+#            every time, the case the status cache serves), /consumer
 #            (32), /consumer/{g} (8), /topic (8): requests/s, p50, p99, max, errors
 #   metrics  one /metrics scrape: seconds and bytes (Warren only; Burrow has no /metrics)
 # --env NAME=VALUE sets a variable for the server process only (e.g. MALLOC_ARENA_MAX=2, or
 # LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to compare allocators); --no-http stops after
 # the memory figures; --perf FILE records `perf record -g` of the server from start to catch-up
-# (read it with `perf report -i FILE --no-children --tid PID`; the PID is printed).
+# (read it with `perf report -i FILE --no-children --tid PID`; the PID is printed); --perf-lag FILE
+# records the server during the /lag run of wrk instead.
 # Memory also shows where the resident anonymous memory is, from /proc/PID/smaps: the main heap
 # ([heap], glibc's main arena), the other anonymous mappings (thread arenas, large blocks), and the
 # number of 64 MB-aligned anonymous mappings (glibc thread arenas reserve 64 MB each).
@@ -37,7 +39,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
 build=$root/build-rel groups=1000 topics=10 partitions=10 rounds=3 duration=10 server=warren burrow="" keep=0
-server_env=() http=1 perf_out=""
+server_env=() http=1 perf_out="" perf_lag=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
@@ -52,6 +54,7 @@ while [ $# -gt 0 ]; do
     --env) server_env+=("$2"); shift 2 ;;
     --no-http) http=0; shift ;;
     --perf) perf_out=$2; shift 2 ;;
+    --perf-lag) perf_lag=$2; shift 2 ;;
     -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
     *) echo "replay.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -239,14 +242,20 @@ function done(summary, latency, requests)
     latency.max / 1000, summary.requests, e.connect + e.read + e.write + e.timeout + e.status))
 end
 LUA
-run_wrk() { # LABEL CONNECTIONS BEFORE AFTER N
-  local label=$1 conns=$2 out
+run_wrk() { # LABEL CONNECTIONS BEFORE AFTER N [PERF_FILE]
+  local label=$1 conns=$2 out rec=""
   wrk -t1 -c4 -d2s -s "$work/bench.lua" "$base" -- "$3" "$4" "$5" >/dev/null 2>&1 || true
+  if [ -n "${6:-}" ]; then
+    perf record -q -g -F 999 -p "$pid" -o "$6" >"$work/perf-lag.log" 2>&1 &
+    rec=$!
+  fi
   out=$(wrk -t1 -c"$conns" -d"${duration}s" --timeout 10s -s "$work/bench.lua" "$base" -- "$3" "$4" "$5" |
         grep '^RESULT' || echo "RESULT failed")
+  if [ -n "$rec" ]; then kill -INT "$rec" 2>/dev/null || true; wait "$rec" 2>/dev/null || true; fi
   printf '%-44s %s\n' "$label" "${out#RESULT }"
 }
-run_wrk "GET /consumer/{g}/lag ($((topics * partitions)) partitions, 32 c)" 32 /v3/kafka/c/consumer/ /lag "$groups"
+run_wrk "GET /consumer/{g}/lag ($((topics * partitions)) partitions, 32 c)" 32 /v3/kafka/c/consumer/ /lag "$groups" "$perf_lag"
+run_wrk "GET /consumer/g-000000/lag (one group, 32 c)" 32 /v3/kafka/c/consumer/g-000000/lag "" 0
 run_wrk "GET /consumer ($groups groups, 32 c)" 32 /v3/kafka/c/consumer "" 0
 run_wrk "GET /consumer/{g} (8 c)" 8 /v3/kafka/c/consumer/ "" "$groups"
 run_wrk "GET /topic (8 c)" 8 /v3/kafka/c/topic "" 0

@@ -63,6 +63,13 @@ BOOST_AUTO_TEST_CASE(strings_are_escaped_like_go) {
       {"bad\xff", R"("bad\ufffd")"},
       {"\xc0\xaf", R"("\ufffd\ufffd")"},  // overlong
       {"\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\""},
+      // Runs of bytes copied as they are, around every kind of escape.
+      {"", R"("")"},
+      {"ab<cd>ef", R"("ab\u003ccd\u003eef")"},
+      {"x\xe2\x80\xa8y\xc3\xa9z", "\"x\\u2028y\xc3\xa9z\""},
+      {"caf\xc3\xa9\xff" "end", "\"caf\xc3\xa9\\ufffdend\""},
+      {"end\"", R"("end\"")"},
+      {"\"start", R"("\"start")"},
   };
   for (const auto& [in, expected] : cases) {
     std::string out;
@@ -169,6 +176,20 @@ BOOST_AUTO_TEST_CASE(time_lag_objects_follow_burrows_bytes_unchanged) {
   expected.insert(expected.size() - 1, group_warren);
   BOOST_TEST(to_json(g) == expected);
   BOOST_CHECK_NO_THROW(boost::json::parse(to_json(g)));
+}
+
+// Seconds are ms with at most 3 decimals, trailing zeros dropped (digits written by hand).
+BOOST_AUTO_TEST_CASE(time_lag_seconds_keep_leading_zeros_of_the_fraction) {
+  const std::pair<std::int64_t, const char*> cases[] = {
+      {1050, "1.05"}, {7, "0.007"}, {12000, "12"}, {100, "0.1"}, {999, "0.999"}, {0, "0"}, {60'010, "60.01"}};
+  for (const auto& [ms, text] : cases) {
+    partition_status p;
+    p.topic = "t";
+    partition_time_lag w;
+    w.time_lag = {ms, 0, time_lag_method::observed_history, false};
+    p.warren = w;
+    BOOST_TEST(to_json(p).find(std::string(R"("time_lag_s":)") + text + ",") != std::string::npos, to_json(p));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(partition_without_commits_has_null_start_end) {
