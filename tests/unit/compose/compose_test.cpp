@@ -1,8 +1,10 @@
 // compose.yaml cannot run here (no Docker engine), so this checks it is consistent with the
-// configuration it mounts: services, ports, the config mount and the broker address.
+// configuration it mounts: services, ports, the config mount and the broker address; and that the
+// "fleet" profile's instances share one cluster-group, each advertising its own service address.
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "service/config/load.hpp"
@@ -83,6 +85,52 @@ BOOST_AUTO_TEST_CASE(compose_matches_the_mounted_config) {
 
   // The demo workload talks to the same broker.
   BOOST_TEST(services["demo-load"]["command"].at(0).find(advertised) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(fleet_profile_instances_share_one_group_and_advertise_themselves) {
+  const auto root = warren::test::source_dir();
+  auto services = parse_services(read(root + "/compose.yaml"));
+  std::string advertised_kafka;
+  for (const auto& l : services["kafka"]["environment"])
+    if (l.rfind("KAFKA_ADVERTISED_LISTENERS:", 0) == 0) advertised_kafka = l.substr(l.find("//") + 2);
+  std::set<std::string> host_ports{"8000"};  // the default instance's
+  for (const std::string name : {"warren-1", "warren-2", "warren-3"}) {
+    BOOST_TEST_CONTEXT(name) {
+      BOOST_REQUIRE(services.count(name));
+      auto& svc = services[name];
+      BOOST_TEST(svc["profiles"].at(0) == "[\"fleet\"]");
+      BOOST_REQUIRE_EQUAL(svc["volumes"].size(), 1u);
+      BOOST_TEST(svc["volumes"][0] == "- ./config/fleet.toml:/etc/warren/fleet.toml:ro");
+      BOOST_TEST(svc["command"].at(0).find("/etc/warren/fleet.toml") != std::string::npos);
+      // Its own advertised URL, through the environment override of the file's key.
+      BOOST_REQUIRE_EQUAL(svc["environment"].size(), 1u);
+      const std::string prefix = "BURROW_WARREN_ADVERTISED_URL: \"";
+      BOOST_REQUIRE(svc["environment"][0].rfind(prefix, 0) == 0u);
+      const std::string url = svc["environment"][0].substr(prefix.size(), svc["environment"][0].size() - prefix.size() - 1);
+      auto cfg = warren::load_config_file(root + "/config/fleet.toml", [&](const std::string& var) {
+        return var == "BURROW_WARREN_ADVERTISED_URL" ? std::optional<std::string>(url) : std::nullopt;
+      });
+      BOOST_REQUIRE_MESSAGE(cfg.has_value(), "config/fleet.toml must load");
+      BOOST_TEST(cfg->warren.advertised_url == url);
+      // The URL names this service and the port Warren listens on inside the container, which is
+      // published on a host port of its own.
+      const auto& address = cfg->httpservers.begin()->second.address;
+      const auto port = address.substr(address.rfind(':') + 1);
+      BOOST_TEST(url == "http://" + name + ":" + port);
+      BOOST_REQUIRE_EQUAL(svc["ports"].size(), 1u);
+      const auto& published = svc["ports"][0];  // - "HOST:CONTAINER"
+      BOOST_TEST(published.substr(published.find(':') + 1) == port + "\"");
+      BOOST_TEST(host_ports.insert(published.substr(3, published.find(':') - 3)).second, "host port used twice");
+      // One cluster-group for the offsets consumer, on the compose broker.
+      BOOST_REQUIRE_EQUAL(cfg->consumers.size(), 1u);
+      for (const auto& [cname, c] : cfg->consumers) {
+        const auto group = c.cluster_group.empty() ? cfg->warren.cluster_group : c.cluster_group;
+        BOOST_TEST(group == "warren-fleet");
+        BOOST_TEST(c.servers == std::vector<std::string>{advertised_kafka});
+      }
+      for (const auto& [cname, c] : cfg->clusters) BOOST_TEST(c.servers == std::vector<std::string>{advertised_kafka});
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
