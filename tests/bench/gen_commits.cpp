@@ -6,7 +6,10 @@
 //   Each group commits COMMITS times (default 3) on partitions 0..PARTITIONS-1 of DATA_TOPIC
 //   (default "bench-data"), offsets 10, 20, 30..., commit timestamps one minute apart ending now.
 //   With TOPICS given, on each of DATA_TOPIC-0 .. DATA_TOPIC-(TOPICS-1) instead.
-//   Key v1, value v3 (the layout brokers write), all to partition 0 of OFFSETS_TOPIC, in batches.
+//   Key v1, value v3 (the layout brokers write), all to partition 0 of OFFSETS_TOPIC, in batches;
+//   with WARREN_GEN_OFFSETS_PARTITIONS=N, each group's to the partition the broker would choose
+//   among N (Java hashCode of the group, as __consumer_offsets), so that instances sharing the
+//   topic through a cluster-group split the groups (tests/bench/fleet.sh).
 // Prints records written and the rate. The topics must exist (http.sh creates them).
 #include <chrono>
 #include <cstdio>
@@ -15,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "service/storage/snapshot.hpp"
 #include "tests/support/offsets_encode.hpp"
 #include "tests/support/test_clients.hpp"
 
@@ -48,9 +52,14 @@ int main(int argc, char** argv) {
                        .count();
   const auto start = std::chrono::steady_clock::now();
   warren::test::raw_producer producer(bootstrap);
-  std::vector<raw_record> batch;
+  const char* spread = std::getenv("WARREN_GEN_OFFSETS_PARTITIONS");
+  const int offsets_partitions = spread ? static_cast<int>(std::strtol(spread, nullptr, 10)) : 1;
+  if (offsets_partitions <= 0) {
+    std::fprintf(stderr, "WARREN_GEN_OFFSETS_PARTITIONS must be positive\n");
+    return 2;
+  }
+  std::vector<std::vector<raw_record>> batches(static_cast<std::size_t>(offsets_partitions));
   constexpr std::size_t batch_size = 20000;
-  batch.reserve(batch_size);
   std::size_t written = 0;
   std::vector<std::string> topics;
   if (argc <= 8) {
@@ -62,6 +71,8 @@ int main(int argc, char** argv) {
   for (int c = 0; c < commits; ++c) {
     for (long g = 0; g < groups; ++g) {
       std::snprintf(name, sizeof name, "%s%06ld", prefix.c_str(), g);
+      const std::int32_t part = offsets_partitions == 1 ? 0 : warren::snapshot::offsets_partition_for(name, offsets_partitions);
+      auto& batch = batches[static_cast<std::size_t>(part)];
       for (const auto& data : topics) {
         for (int p = 0; p < partitions; ++p) {
           wo::offset_commit rec;
@@ -76,7 +87,7 @@ int main(int argc, char** argv) {
           auto e = wo::encode(rec);
           batch.push_back(raw_record{bytes(e.key), bytes(*e.value)});
           if (batch.size() == batch_size) {
-            producer.send(topic, 0, batch, std::chrono::seconds(120));
+            producer.send(topic, part, batch, std::chrono::seconds(120));
             written += batch.size();
             batch.clear();
           }
@@ -84,9 +95,10 @@ int main(int argc, char** argv) {
       }
     }
   }
-  if (!batch.empty()) {
-    producer.send(topic, 0, batch, std::chrono::seconds(120));
-    written += batch.size();
+  for (std::size_t part = 0; part < batches.size(); ++part) {
+    if (batches[part].empty()) continue;
+    producer.send(topic, static_cast<std::int32_t>(part), batches[part], std::chrono::seconds(120));
+    written += batches[part].size();
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("gen_commits: %zu records (%ld groups x %d topics x %d partitions x %d commits) in %.1f s (%.0f records/s)\n",
