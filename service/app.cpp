@@ -475,9 +475,12 @@ struct app::impl {
       const auto* f = app.fleet_of(std::string(cluster));
       const auto* e = f ? f->remote().find(group) : nullptr;
       if (!e) return std::nullopt;
-      if (detail == ws::detail_level::full) return fleet::with_owner(e->lag_json, e->owner);
-      auto summary = fleet::summary_only(e->lag_json);
-      return fleet::with_owner(summary ? *summary : e->lag_json, e->owner);
+      // A v2 record holds the `/status` object (partitions above OK): the full detail of a group
+      // evaluated elsewhere carries those partitions (a v1 record: all of them).
+      const std::string& object = e->lag_json.empty() ? e->status_json : e->lag_json;
+      if (detail == ws::detail_level::full) return fleet::with_owner(object, e->owner);
+      auto summary = fleet::summary_only(object);
+      return fleet::with_owner(summary ? *summary : object, e->owner);
     }
     bool has_remote(std::string_view cluster, std::string_view group) const override {
       const auto* f = app.fleet_of(std::string(cluster));

@@ -121,7 +121,7 @@ struct fleet_status::impl {
     r.group = group;
     r.owner = self_ref;
     r.evaluated_at = g.warren ? g.warren->evaluated_at : time.wall_ms();
-    r.status_json = to_json(g);
+    r.status_json = status_object_json(g, /*problems_only=*/true);  // v2: the `/status` object
     if (notifier) {
       if (auto n = notifier(group)) r.notifier = std::move(*n);
     }

@@ -17,7 +17,7 @@ remote_status::outcome remote_status::apply(decoded&& d, std::int32_t partition,
   e.status = r->status;
   e.totallag = r->totallag;
   e.shape = r->shape;
-  e.lag_json = std::move(r->record.status_json);
+  if (r->record.all_partitions) e.lag_json = std::move(r->record.status_json);
   e.status_json = std::move(r->problems_json);
   e.notifier = std::move(r->record.notifier);
   e.topic_partition = partition;

@@ -20,7 +20,8 @@ struct remote_entry {
   status_code status = status_code::notfound;
   std::uint64_t totallag = 0;
   std::uint64_t shape = 0;  ///< decoded_record::shape
-  std::string lag_json;     ///< the `/lag` status object (owner's bytes)
+  std::string lag_json;     ///< the `/lag` status object (owner's bytes); empty from a v2 record
+                            ///< (the owner answers `/lag`: api_v3 forwards it there)
   std::string status_json;  ///< the `/status` object: partitions above OK only
   notifier_record notifier;
   std::int32_t topic_partition = -1;  ///< where the record was read

@@ -148,7 +148,7 @@ std::string_view to_string(decode_error e) {
 std::string encode_value(const status_record& r) {
   std::string out;
   out.reserve(r.status_json.size() + 256);
-  out += R"({"v":1,"owner":{"id":)";
+  out += r.all_partitions ? R"({"v":1,"owner":{"id":)" : R"({"v":2,"owner":{"id":)";
   append_json_string(out, r.owner.id);
   out += R"(,"url":)";
   append_json_string(out, r.owner.url);
@@ -193,11 +193,12 @@ decoded decode(std::span<const std::byte> key, std::optional<std::span<const std
   if (!v.is_object()) return decode_error::not_object;
   const auto& o = v.as_object();
   const auto version = as_int(o.if_contains("v"));
-  if (!version || *version != 1) return decode_error::bad_version;
+  if (!version || (*version != 1 && *version != 2)) return decode_error::bad_version;
 
   decoded_record d;
   auto& r = d.record;
   r.group = std::string(group);
+  r.all_partitions = *version == 1;
   const json::value* owner = o.if_contains("owner");
   const json::value* evaluated = o.if_contains("evaluated_at");
   const json::value* status = o.if_contains("status");
@@ -249,22 +250,28 @@ decoded decode(std::span<const std::byte> key, std::optional<std::span<const std
   else return decode_error::bad_status;
   const auto* parts = so.if_contains("partitions");
   if (!parts || !parts->is_array()) return decode_error::bad_status;
-  // FNV-1a over each partition's topic, number and status (the stream's change test).
+  // FNV-1a over the partition count and each partition above OK: its topic, number and status
+  // (the stream's change test).
   std::uint64_t shape = 14695981039346656037ull;
   auto mix = [&shape](std::string_view bytes) {
     for (unsigned char ch : bytes) shape = (shape ^ ch) * 1099511628211ull;
     shape = (shape ^ 0xffu) * 1099511628211ull;  // a separator: ("ab","c") differs from ("a","bc")
   };
+  const auto count = as_int(so.if_contains("partition_count"));
+  const std::int64_t partition_count = count ? *count : -1;
+  mix(std::string_view(reinterpret_cast<const char*>(&partition_count), sizeof partition_count));
   for (const auto& p : parts->as_array()) {
     if (!p.is_object() || !p.as_object().if_contains("status") || !p.as_object().at("status").is_string())
       return decode_error::bad_status;
     const auto& part = p.as_object();
+    const std::string_view pstatus = part.at("status").as_string();
+    if (pstatus == "OK" || pstatus == "NOTFOUND") continue;  // as problems_only: kept above OK only
     const auto* topic = part.if_contains("topic");
     const auto* number = part.if_contains("partition");
     mix(topic && topic->is_string() ? std::string_view(topic->as_string()) : std::string_view());
     const std::int64_t pn = number && number->is_int64() ? number->as_int64() : -1;
     mix(std::string_view(reinterpret_cast<const char*>(&pn), sizeof pn));
-    mix(part.at("status").as_string());
+    mix(pstatus);
   }
   d.shape = shape;
 

@@ -3,9 +3,14 @@
 // Kafka, no clock, any thread). One record per consumer group, written by the instance that owns
 // the group (the owner of its offsets-topic partition) and read by every instance of the fleet:
 //   key   = the group name (UTF-8 bytes)
-//   value = {"v":1,"owner":{"id":ID,"url":URL},"evaluated_at":MS,"status":STATUS,"notifier":N}
-//           STATUS = the Burrow `/lag` status object exactly as the owner renders it (all
-//           partitions, Go number formatting, Warren's time-lag `warren` object), kept byte for byte;
+//   value = {"v":2,"owner":{"id":ID,"url":URL},"evaluated_at":MS,"status":STATUS,"notifier":N}
+//           STATUS = the Burrow `/status` object exactly as the owner renders it (only the
+//           partitions above OK, Burrow's showAll=false; maxlag, totallag, partition_count and
+//           Warren's time-lag `warren` objects as in `/lag`), kept byte for byte. A few hundred
+//           bytes for a healthy group whatever its partition count, so that what every instance
+//           reads and holds grows with the groups of the fleet, not with their partitions; `/lag`
+//           (all partitions) of a group owned elsewhere is forwarded to the owner. Version 1
+//           records (STATUS = the `/lag` object, all partitions) are still read;
 //           N = {"incident":null|{"id":ID,"start":MS},"last_notify":{MODULE:MS,...}}: the owner's
 //           notifier state of the group, adopted by the next owner (notify once across the fleet).
 //   null  = tombstone: the owner removed the group (deleted, expired). Losing the partition is not
@@ -50,19 +55,21 @@ struct status_record {
   std::string group;
   owner_ref owner;
   std::int64_t evaluated_at = 0;  ///< Unix ms
-  std::string status_json;        ///< the `/lag` status object, raw
+  std::string status_json;        ///< the status object, raw: `/status` (v2) or `/lag` (v1, all_partitions)
   notifier_record notifier;
+  bool all_partitions = false;    ///< status_json holds every partition (a version 1 record)
   friend bool operator==(const status_record&, const status_record&) = default;
 };
 
-/// The value bytes of `r` (r.status_json must be a JSON object; it is embedded as is).
+/// The value bytes of `r`: version 2, or 1 when r.all_partitions (r.status_json must be a JSON
+/// object; it is embedded as is).
 std::string encode_value(const status_record& r);
 
 enum class decode_error : std::uint8_t {
   empty_key = 0,    ///< no group name
   not_json,         ///< the value does not parse, or nests too deep
   not_object,       ///< the value or a member that must be an object is not one
-  bad_version,      ///< "v" missing or not 1
+  bad_version,      ///< "v" missing or not 1 or 2
   missing_field,    ///< a required member is absent
   bad_field,        ///< a member has the wrong type or range
   group_mismatch,   ///< status.group differs from the key
@@ -79,9 +86,9 @@ struct decoded_record {
   /// The `/status` answer's object: the `/lag` one with only the partitions above OK (Burrow's
   /// showAll=false), same bytes otherwise.
   std::string problems_json;
-  /// A fingerprint of every partition's (topic, partition, status): two records of a group with
-  /// the same status and shape differ only in lag or time (the stream sends a change otherwise,
-  /// as the evaluator does for the groups it evaluates).
+  /// A fingerprint of the partition count and of every partition above OK (topic, partition,
+  /// status): two records of a group with the same status and shape differ only in lag or time
+  /// (the stream sends a change otherwise). The same for a v1 and a v2 record of one status.
   std::uint64_t shape = 0;
 };
 struct tombstone {

@@ -739,6 +739,14 @@ struct api_v3::impl {
     }
     if (f && !kept) {  // issue 14: another instance's status, from the fleet's status topic
       if (const auto* e = f->remote().find(group); e && state(cluster)) {
+        // `/lag` (every partition) from a v2 record: the record holds the `/status` object only,
+        // the owner has the rest: forwarded there once, like the detail.
+        if (all && e->lag_json.empty()) {
+          if (c.http.forwarded || e->owner.id == f->self().id)
+            return response{404, "application/json",
+                            status_response_json(not_found_status(cluster, group), c.url, ctx.hostname, fresh), {}};
+          return forward(*f, *e, c);
+        }
         auto object = fleet::with_owner(all ? e->lag_json : e->status_json, e->owner);
         return response{200, "application/json", status_response_json_raw(object, c.url, ctx.hostname, fresh), {}};
       }

@@ -56,7 +56,7 @@ wf::status_record sample_record(const std::string& group) {
   r.group = group;
   r.owner = {"127.0.0.1:8001", "http://127.0.0.1:8001"};
   r.evaluated_at = 1700000000123;
-  r.status_json = warren::to_json(sample_status(group));
+  r.status_json = warren::status_object_json(sample_status(group), true);  // v2: the `/status` object
   r.notifier.incident = wf::notifier_record::open_incident{"3f0c-uuid", 1699999999000};
   r.notifier.last_notify = {{"ops", 1700000000000}, {"pager", 1699999999500}};
   return r;
@@ -71,24 +71,56 @@ wf::decoded decode_text(const std::string& key, const std::string& value) {
 BOOST_AUTO_TEST_SUITE(fleet_status_record)
 
 BOOST_AUTO_TEST_CASE(record_round_trips_and_keeps_the_owners_status_bytes) {
-  const auto r = sample_record("billing");
-  const auto value = wf::encode_value(r);
-  auto d = decode_text("billing", value);
-  auto* got = std::get_if<wf::decoded_record>(&d);
-  BOOST_REQUIRE(got);
-  BOOST_TEST((got->record == r));
-  BOOST_TEST(got->record.status_json.find(R"("complete":0.8)") != std::string::npos, got->record.status_json);
-  BOOST_TEST((got->status == warren::status_code::warn));
-  BOOST_TEST(got->totallag == 30u);
+  for (bool v1 : {false, true}) {
+    auto r = sample_record("billing");
+    r.all_partitions = v1;
+    const auto value = wf::encode_value(r);
+    BOOST_TEST(value.rfind(v1 ? R"({"v":1,)" : R"({"v":2,)", 0) == 0u, value);
+    auto d = decode_text("billing", value);
+    auto* got = std::get_if<wf::decoded_record>(&d);
+    BOOST_REQUIRE(got);
+    BOOST_TEST((got->record == r));
+    BOOST_TEST(got->record.status_json.find(R"("complete":0.8)") != std::string::npos, got->record.status_json);
+    BOOST_TEST((got->status == warren::status_code::warn));
+    BOOST_TEST(got->totallag == 30u);
+  }
 }
 
+// What an owner publishes (v2: the `/status` object) and what an older one did (v1: the `/lag`
+// object) give the same `/status` answer and the same shape.
 BOOST_AUTO_TEST_CASE(status_answer_keeps_only_partitions_above_ok_like_the_local_one) {
   const auto g = sample_status("billing");
-  auto d = decode_text("billing", wf::encode_value(sample_record("billing")));
-  auto* got = std::get_if<wf::decoded_record>(&d);
-  BOOST_REQUIRE(got);
-  BOOST_TEST(got->problems_json == warren::to_json(warren::only_problems(g)));
-  BOOST_TEST(*wf::problems_only(warren::to_json(g)) == warren::to_json(warren::only_problems(g)));
+  const std::string want = warren::to_json(warren::only_problems(g));
+  BOOST_TEST(warren::status_object_json(g, true) == want);
+  auto v1 = sample_record("billing");
+  v1.all_partitions = true;
+  v1.status_json = warren::to_json(g);
+  auto v2 = sample_record("billing");
+  v2.status_json = warren::status_object_json(g, true);
+  auto d1 = decode_text("billing", wf::encode_value(v1));
+  auto d2 = decode_text("billing", wf::encode_value(v2));
+  auto* got1 = std::get_if<wf::decoded_record>(&d1);
+  auto* got2 = std::get_if<wf::decoded_record>(&d2);
+  BOOST_REQUIRE(got1);
+  BOOST_REQUIRE(got2);
+  BOOST_TEST(got1->problems_json == want);
+  BOOST_TEST(got2->problems_json == want);
+  BOOST_TEST(got1->shape == got2->shape);
+  BOOST_TEST(got1->record.all_partitions);
+  BOOST_TEST(!got2->record.all_partitions);
+  BOOST_TEST(*wf::problems_only(warren::to_json(g)) == want);
+  // The v2 record of a group of many healthy partitions stays small: the partitions are not in it.
+  auto big = g;
+  for (int p = 3; p < 1000; ++p) {
+    auto ps = big.partitions[0];
+    ps.partition = p;
+    big.partitions.push_back(ps);
+  }
+  big.partition_count = 1000;
+  auto rb = sample_record("billing");
+  rb.status_json = warren::status_object_json(big, true);
+  BOOST_TEST(wf::encode_value(rb).size() < 2000u);
+  BOOST_TEST(warren::to_json(big).size() > 100000u);
 }
 
 BOOST_AUTO_TEST_CASE(summary_is_the_stream_summary_of_the_same_status) {
@@ -98,14 +130,15 @@ BOOST_AUTO_TEST_CASE(summary_is_the_stream_summary_of_the_same_status) {
   std::string local;
   warren::ws::append_summary_json(local, g);
   BOOST_TEST(*wf::summary_only(warren::to_json(g)) == local);
+  BOOST_TEST(*wf::summary_only(warren::status_object_json(g, true)) == local);
   BOOST_TEST(!wf::summary_only("[1]"));
   BOOST_TEST(!wf::summary_only(R"({"partitions":{}})"));
 }
 
-BOOST_AUTO_TEST_CASE(shape_changes_with_a_partition_status_not_with_lag) {
+BOOST_AUTO_TEST_CASE(shape_changes_with_the_partitions_above_ok_and_the_count_not_with_lag) {
   auto shape_of = [](const warren::group_status& g) {
     auto r = sample_record(g.group);
-    r.status_json = warren::to_json(g);
+    r.status_json = warren::status_object_json(g, true);
     auto d = decode_text(g.group, wf::encode_value(r));
     auto* got = std::get_if<wf::decoded_record>(&d);
     BOOST_REQUIRE(got);
@@ -116,13 +149,19 @@ BOOST_AUTO_TEST_CASE(shape_changes_with_a_partition_status_not_with_lag) {
   g.partitions[0].current_lag += 1000;
   g.totallag += 1000;
   BOOST_TEST(shape_of(g) == base);
-  g.partitions[0].status = warren::status_code::warn;
+  g.partitions[0].status = warren::status_code::warn;  // a partition goes above OK
   BOOST_TEST(shape_of(g) != base);
   g.partitions[0].status = warren::status_code::ok;
-  g.partitions[0].partition = 7;
-  BOOST_TEST(shape_of(g) != base);
-  g.partitions[0].partition = 0;
   BOOST_TEST(shape_of(g) == base);
+  g.partitions[1].status = warren::status_code::stop;  // one above OK changes status
+  BOOST_TEST(shape_of(g) != base);
+  g.partitions[1].status = warren::status_code::stall;
+  g.partitions[1].partition = 7;  // ... or number
+  BOOST_TEST(shape_of(g) != base);
+  g.partitions[1].partition = 1;
+  BOOST_TEST(shape_of(g) == base);
+  g.partition_count = 4;  // a partition added (OK, so not in the record itself)
+  BOOST_TEST(shape_of(g) != base);
 }
 
 BOOST_AUTO_TEST_CASE(owner_joins_the_status_warren_object_or_adds_one) {
@@ -162,8 +201,10 @@ BOOST_AUTO_TEST_CASE(garbage_is_rejected_with_its_reason) {
       {"g", "not json", wf::decode_error::not_json},
       {"g", "[1,2]", wf::decode_error::not_object},
       {"g", std::string(100, '[') + std::string(100, ']'), wf::decode_error::not_json},
-      {"g", replace(R"("v":1)", R"("v":2)"), wf::decode_error::bad_version},
+      {"g", replace(R"("v":2)", R"("v":3)"), wf::decode_error::bad_version},
+      {"g", replace(R"("v":2)", R"("v":0)"), wf::decode_error::bad_version},
       {"g", R"({"v":1})", wf::decode_error::missing_field},
+      {"g", R"({"v":2})", wf::decode_error::missing_field},
       {"g", replace(R"("evaluated_at":1700000000123)", R"("evaluated_at":"soon")"), wf::decode_error::bad_field},
       {"other", good, wf::decode_error::group_mismatch},
       {"g", replace(R"("status":"WARN")", R"("status":"SO-SO")"), wf::decode_error::bad_status},
