@@ -18,6 +18,7 @@
 #include "service/core/feed.hpp"
 #include "service/core/log.hpp"
 #include "service/core/offload.hpp"
+#include "service/core/ready_gate.hpp"
 #include "service/evaluator/group_evaluator.hpp"
 #include "service/fleet/fleet_status.hpp"  // issue 14 parts 2-3: any instance answers any group
 #include "service/http/api_v3.hpp"
@@ -139,13 +140,17 @@ struct app::impl {
         auto limit = cfg.warren.ready_timeout;
         return limit.count() > 0 && std::chrono::steady_clock::now() - started > limit;
       }
-    for (const auto& r : readers)  // issue 14: latched (a cluster-group member: its first assignment read)
-      if (!r->stats().ready) {
-        auto limit = cfg.warren.ready_timeout;
-        return limit.count() > 0 && std::chrono::steady_clock::now() - started > limit;
-      }
-    return true;
+    bool readers_ready = true;  // issue 14: latched (a cluster-group member: its first assignment read)
+    for (const auto& r : readers) readers_ready = readers_ready && r->stats().ready;
+    // ... and what they read stored and evaluated (core/ready_gate.hpp).
+    const auto& ss = store.stats();
+    const auto& es = evaluator.stats();
+    if (replay_gate.update({readers_ready, ss.batches_received, ss.batches_done, es.flushes, es.flushes_done, es.dirty}))
+      return true;
+    auto limit = cfg.warren.ready_timeout;
+    return limit.count() > 0 && std::chrono::steady_clock::now() - started > limit;
   }
+  mutable ready_gate replay_gate;  // io thread only (ready() runs in HTTP handlers)
 
   /// Freshness rule (documented in README "Health"): stale while the cluster is unreachable, its
   /// poller or one of its offsets readers is down, a reader lost the brokers, or a reader has not

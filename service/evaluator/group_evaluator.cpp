@@ -191,6 +191,7 @@ struct group_evaluator::impl final : change_sink {
       policy.flushed(time.steady(), keys.size());
       ++stats.flushes;
       co_await evaluate_sliced(keys);
+      ++stats.flushes_done;
     }
   }
 

@@ -49,7 +49,8 @@ struct evaluator_stats {
   std::uint64_t partitions = 0;       ///< partition evaluations
   std::uint64_t changes = 0;          ///< events published
   std::uint64_t passes = 0;           ///< periodic full passes
-  std::uint64_t flushes = 0;          ///< dirty flushes
+  std::uint64_t flushes = 0;          ///< dirty flushes begun
+  std::uint64_t flushes_done = 0;     ///< dirty flushes finished (every group they took evaluated)
   std::uint64_t removals = 0;         ///< groups removed
   double last_pass_seconds = 0;       ///< duration of the last full pass
   double longest_slice_seconds = 0;   ///< longest single io-thread turn of a flush or pass

@@ -223,11 +223,13 @@ struct offset_store::impl {
         log_error("storage", in_flight->cluster, ": dropped a batch of ", in_flight->commands.size(),
                   " commands that failed ", poison_retries, " times");
         in_flight.reset();
+        ++stats.batches_done;
         continue;
       }
       self.checkpoint();
       apply(*in_flight);
       in_flight.reset();
+      ++stats.batches_done;
     }
   }
 
@@ -435,11 +437,15 @@ task<void> offset_store::stop() {
 
 task<void> offset_store::send(store_cmd::batch batch) {
   if (impl_->self.stopping()) co_return;
+  ++impl_->stats.batches_received;  // counted before the wait: received >= done at every instant
   co_await impl_->inbox.send(std::move(batch));
 }
 
 bool offset_store::try_send(store_cmd::batch batch) {
-  if (!impl_->self.stopping() && impl_->inbox.try_send(batch)) return true;
+  if (!impl_->self.stopping() && impl_->inbox.try_send(batch)) {
+    ++impl_->stats.batches_received;
+    return true;
+  }
   ++impl_->stats.commands_refused;
   return false;
 }

@@ -32,6 +32,8 @@ struct store_stats {
   std::uint64_t groups_expired = 0;
   std::uint64_t batches_poisoned = 0;  ///< batches dropped because applying them kept throwing
   std::uint64_t commands_refused = 0;  ///< try_send on a full mailbox
+  std::uint64_t batches_received = 0;  ///< accepted into the mailbox (send, try_send)
+  std::uint64_t batches_done = 0;      ///< taken from the mailbox and applied or dropped (core/ready_gate.hpp)
 };
 
 /// Issue 14 ("restart without amnesia"): where and how often the store writes its snapshots

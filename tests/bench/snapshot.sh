@@ -42,23 +42,10 @@ binary=$build/service/warren
 [ -x "$gen" ] || { echo "snapshot.sh: build bench_gen_commits in $build first (-DWARREN_BENCH=ON)" >&2; exit 2; }
 [ -x "$binary" ] || { echo "snapshot.sh: no warren binary at $binary" >&2; exit 2; }
 
-work=$(mktemp -d /tmp/warren-snapshot-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ -d "$work/broker" ] && bash "$root/tests/support/kafka.sh" destroy "$work/broker" >/dev/null 2>&1 || true
-  if [ "$keep" -eq 1 ]; then echo "snapshot.sh: logs kept in $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now_ms() { date +%s%3N; }
-
-kport=$(free_port) cport=$(free_port)
-export WARREN_OWNER_PID=$$
-bash "$root/tests/support/kafka.sh" start "$work/broker" "$kport" "$cport" 1 >/dev/null
-bootstrap=127.0.0.1:$kport
-kafka_topic() { bash "$root/tests/support/kafka.sh" tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" "$@"; }
+# shellcheck source=tests/bench/common.sh
+source "$here/common.sh"
+bench_begin snapshot
+bench_broker
 for t in $(seq 0 $((topics - 1))); do
   kafka_topic --create --topic "bench-data-$t" --partitions "$partitions" --replication-factor 1 >/dev/null
 done

@@ -9,6 +9,7 @@
 #include "service/core/actor.hpp"
 #include "service/core/feed.hpp"
 #include "service/evaluator/coalescer.hpp"
+#include "service/core/ready_gate.hpp"
 #include "service/evaluator/group_evaluator.hpp"
 #include "service/storage/offset_store.hpp"
 #include "tests/support/io_fixture.hpp"
@@ -217,6 +218,43 @@ BOOST_AUTO_TEST_CASE(removal_is_published_and_the_status_forgotten) {
   BOOST_TEST(run_until(p.ioc, [&] { return p.events.size() == 2; }, 5s));
   BOOST_TEST((p.events.back().previous == status_code::ok));
   BOOST_TEST(p.evaluator->stats().removals == 1u);
+}
+
+// core/ready_gate over the real counters: batches handed to the store when the "readers" were
+// ready, then stored, then evaluated. When the gate opens every group of those batches has a kept
+// status (a gate on the store alone, or on a flush begun rather than done, would open earlier).
+BOOST_AUTO_TEST_CASE(ready_gate_opens_once_the_handed_batches_are_stored_and_evaluated) {
+  pipeline p(20ms);
+  p.broker(1000);
+  for (int part = 0; part < 4; ++part) {
+    store_cmd::batch b{"c", {}};
+    for (int g = 0; g < 2500; ++g)
+      b.commands.emplace_back(store_cmd::commit{.group = group_name{"r" + std::to_string(part * 2500 + g)},
+                                                .topic = topic_name{"t"},
+                                                .partition = partition_id{0},
+                                                .offset = offset_t{900},
+                                                .order = part * 2500 + g,
+                                                .timestamp = timestamp_ms{t0}});
+    p.send(std::move(b));
+  }
+  ready_gate gate;
+  auto inputs = [&] {
+    const auto& ss = p.store->stats();
+    const auto& es = p.evaluator->stats();
+    return ready_gate::inputs{true, ss.batches_received, ss.batches_done, es.flushes, es.flushes_done, es.dirty};
+  };
+  // The "readers" are ready once their sends went through (offsets_reader awaits each one): the
+  // broker's batch and the four.
+  BOOST_REQUIRE(run_until(p.ioc, [&] { return p.store->stats().batches_received == 5u; }, 5s));
+  std::size_t kept_when_open = 0;
+  BOOST_REQUIRE(run_until(p.ioc, [&] {
+    if (!gate.update(inputs())) return false;
+    kept_when_open = p.evaluator->size();
+    return true;
+  }, 30s));
+  BOOST_TEST(kept_when_open == 10000u);
+  BOOST_TEST(p.store->stats().batches_done == 5u);
+  BOOST_TEST(p.evaluator->stats().flushes_done == p.evaluator->stats().flushes);
 }
 
 BOOST_AUTO_TEST_CASE(ten_thousand_dirty_groups_are_flushed_in_short_slices) {
