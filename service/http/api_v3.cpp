@@ -740,15 +740,14 @@ struct api_v3::impl {
     if (f && !kept) {  // issue 14: another instance's status, from the fleet's status topic
       if (const auto* e = f->remote().find(group); e && state(cluster)) {
         // `/lag` (every partition) from a v2 record: the record holds the `/status` object only,
-        // the owner has the rest: forwarded there once, like the detail.
-        if (all && e->lag_json.empty()) {
-          if (c.http.forwarded || e->owner.id == f->self().id)
-            return response{404, "application/json",
-                            status_response_json(not_found_status(cluster, group), c.url, ctx.hostname, fresh), {}};
-          return forward(*f, *e, c);
+        // the owner has the rest: forwarded there once, like the detail (not found below when it
+        // was forwarded here already, or names this instance).
+        const bool to_owner = all && e->lag_json.empty();
+        if (to_owner && !c.http.forwarded && e->owner.id != f->self().id) return forward(*f, *e, c);
+        if (!to_owner) {
+          auto object = fleet::with_owner(all ? e->lag_json : e->status_json, e->owner);
+          return response{200, "application/json", status_response_json_raw(object, c.url, ctx.hostname, fresh), {}};
         }
-        auto object = fleet::with_owner(all ? e->lag_json : e->status_json, e->owner);
-        return response{200, "application/json", status_response_json_raw(object, c.url, ctx.hostname, fresh), {}};
       }
     }
     if (!kept) {
@@ -867,12 +866,8 @@ struct api_v3::impl {
       // placeholder returned now.
       res.deferred = [inner = std::move(res.deferred), count = ctx.count_request, label = *route_label,
                       origin = cors ? origin : std::string()]() -> task<response> {
-        response answer = co_await inner();
-        if (!origin.empty()) {
-          bool has = false;
-          for (const auto& [k, v] : answer.headers) has = has || k == "Access-Control-Allow-Origin";
-          if (!has) answer.headers.emplace_back("Access-Control-Allow-Origin", origin);
-        }
+        response answer = co_await inner();  // the owner's status, body and type (fleet/forward.hpp)
+        if (!origin.empty()) answer.headers.emplace_back("Access-Control-Allow-Origin", origin);
         if (count) count(label, answer.status);
         co_return answer;
       };

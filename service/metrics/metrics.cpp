@@ -210,10 +210,10 @@ std::string family_header(const family_info& f) {
 }
 
 // The scratch strings of one scrape, reused between groups (their capacity is kept): the group's
-// label prefixes of the two label styles, escaped once per group and family, and the escaped topic
-// of the partition being rendered.
+// label prefix in the family's label style, escaped once per group and family, and the escaped
+// topic of the partition being rendered.
 struct label_scratch {
-  std::string burrow, kle, topic;
+  std::string labels, topic;
   const std::string* last_topic = nullptr;
 };
 
@@ -224,15 +224,14 @@ struct label_scratch {
 // written as NaN. Per partition Warren adds only the time lag with its method and records lost
 // (when > 0): time to drain and retention risk are per group here (per partition in the JSON).
 void render_family(std::string& o, const group_status& g, family f, label_scratch& ls) {
+  // kafka-lag-exporter's families use its label names, Burrow's and Warren's use Burrow's.
   const bool kle_style = families[f].set == metric_set_kle;
-  std::string& labels = kle_style ? ls.kle : ls.burrow;
+  std::string& labels = ls.labels;
   labels.assign(kle_style ? "{cluster_name=\"" : "{cluster=\"");
   put_escaped(labels, g.cluster);
   labels.append(kle_style ? "\",group=\"" : "\",consumer_group=\"");
   put_escaped(labels, g.group);
   labels += '"';
-  const std::string& burrow_labels = ls.burrow;
-  const std::string& kle_labels = ls.kle;
   ls.last_topic = nullptr;
   auto topic_of = [&](const partition_status& p) -> const std::string& {
     if (!ls.last_topic || *ls.last_topic != p.topic) {
@@ -261,7 +260,7 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
   // Burrow's partition labels: cluster, consumer_group, partition, topic.
   auto burrow_partition = [&](family n, const partition_status& p) {
     name(n);
-    o += burrow_labels;
+    o += labels;
     o += ",partition=\"";
     put_int(o, p.partition);
     o += "\",topic=\"";
@@ -270,7 +269,7 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
   };
   auto kle_partition = [&](family n, const partition_status& p) {
     name(n);
-    o += kle_labels;
+    o += labels;
     o += ",topic=\"";
     o += topic_of(p);
     o += "\",partition=\"";
@@ -283,7 +282,7 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
   };
   auto warren_partition = [&](family n, const partition_status& p) {
     name(n);
-    o += burrow_labels;
+    o += labels;
     o += ",topic=\"";
     o += topic_of(p);
     o += "\",partition=\"";
@@ -293,11 +292,11 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
 
   switch (static_cast<family>(f)) {
     case f_burrow_lag_total:
-      group_sample(f_burrow_lag_total, burrow_labels);
+      group_sample(f_burrow_lag_total, labels);
       end_int(g.totallag);
       break;
     case f_burrow_status:
-      group_sample(f_burrow_status, burrow_labels);
+      group_sample(f_burrow_status, labels);
       end_int(static_cast<int>(g.status));
       break;
     case f_burrow_partition_lag:
@@ -342,17 +341,17 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
       }
       break;
     case f_kle_max_lag:
-      group_sample(f_kle_max_lag, kle_labels);
+      group_sample(f_kle_max_lag, labels);
       end_int(g.maxlag ? g.maxlag->current_lag : 0);
       break;
     case f_kle_max_lag_seconds:
       if (g.warren && g.warren->max_time_lag_ms >= 0) {
-        group_sample(f_kle_max_lag_seconds, kle_labels);
+        group_sample(f_kle_max_lag_seconds, labels);
         end_double(seconds(g.warren->max_time_lag_ms));
       }
       break;
     case f_kle_sum_lag:
-      group_sample(f_kle_sum_lag, kle_labels);
+      group_sample(f_kle_sum_lag, labels);
       end_int(g.totallag);
       break;
     case f_kle_topic_sum_lag:
@@ -363,7 +362,7 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
         for (; j < g.partitions.size() && g.partitions[j].topic == g.partitions[i].topic; ++j)
           sum += g.partitions[j].current_lag;
         name(f_kle_topic_sum_lag);
-        o += kle_labels;
+        o += labels;
         o += ",topic=\"";
         o += topic_of(g.partitions[i]);
         o += "\"}";
@@ -383,18 +382,18 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
       break;
     case f_warren_time_to_drain:
       if (g.warren && g.warren->time_to_drain_s) {
-        group_sample(f_warren_time_to_drain, burrow_labels);
+        group_sample(f_warren_time_to_drain, labels);
         end_double(static_cast<double>(*g.warren->time_to_drain_s));
       }
       break;
     case f_warren_unread_deleted_in:
       if (g.warren && g.warren->unread_deleted_in_ms != partition_time_lag::none) {
-        group_sample(f_warren_unread_deleted_in, burrow_labels);
+        group_sample(f_warren_unread_deleted_in, labels);
         end_double(seconds(g.warren->unread_deleted_in_ms));
       }
       break;
     case f_warren_data_loss:
-      group_sample(f_warren_data_loss, burrow_labels);
+      group_sample(f_warren_data_loss, labels);
       end_int(g.warren && g.warren->data_loss_partitions > 0 ? 1 : 0);
       break;
     case f_warren_records_lost:
@@ -406,11 +405,11 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
       }
       break;
     case f_warren_partition_count:
-      group_sample(f_warren_partition_count, burrow_labels);
+      group_sample(f_warren_partition_count, labels);
       end_int(g.partition_count);
       break;
     case f_warren_complete:
-      group_sample(f_warren_complete, burrow_labels);
+      group_sample(f_warren_complete, labels);
       end_double(static_cast<double>(g.complete));
       break;
     case family_count: break;

@@ -241,17 +241,18 @@ BOOST_AUTO_TEST_CASE(groups_changing_between_batches_keep_the_exposition_valid) 
   auto src = k.scrape();
   std::vector<std::string_view> pieces;
   std::string body;
-  BOOST_TEST_REQUIRE(src->next(pieces));
-  for (auto p : pieces) body.append(p);
-  BOOST_TEST_REQUIRE(src->next(pieces));
-  for (auto p : pieces) body.append(p);
+  auto next_batch = [&] {  // appends one batch; false after the last
+    const bool more = src->next(pieces);
+    for (auto p : pieces) body.append(p);
+    return more;
+  };
+  BOOST_TEST_REQUIRE(next_batch());
+  BOOST_TEST_REQUIRE(next_batch());
   const auto mark = body.size();
   k.apply(store_cmd::delete_group{.group = group_name{"group-999"}, .topic = {}});
   k.apply(store_cmd::delete_group{.group = group_name{"group-0"}, .topic = {}});
   k.apply(k.commit_of("zz-new", 0, 990));
-  for (bool more = true; more;) {
-    more = src->next(pieces);
-    for (auto p : pieces) body.append(p);
+  while (next_batch()) {
   }
   parse_exposition(body);
   const std::string after = body.substr(mark);
