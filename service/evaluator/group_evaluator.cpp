@@ -9,6 +9,7 @@
 #include "service/core/feed.hpp"
 #include "service/core/log.hpp"
 #include "service/evaluator/coalescer.hpp"
+#include "service/evaluator/status_pack.hpp"
 #include "service/storage/offset_store.hpp"
 
 namespace warren {
@@ -27,15 +28,6 @@ bool statuses_differ(const group_status& a, const group_status& b) {
   return false;
 }
 
-// Equal in every field but the evaluation time, which changes on every evaluation.
-bool same_content(const group_status& kept, group_status& fresh) {
-  if (!kept.warren || !fresh.warren) return kept == fresh;
-  const auto at = fresh.warren->evaluated_at;
-  fresh.warren->evaluated_at = kept.warren->evaluated_at;
-  const bool same = kept == fresh;
-  fresh.warren->evaluated_at = at;
-  return same;
-}
 }  // namespace
 
 std::string status_event::key() const {
@@ -46,10 +38,11 @@ std::string status_event::key() const {
   return k;
 }
 
-// A kept status and its generation: a process-wide counter value taken whenever the kept status
-// changes in any field (new, re-evaluated to something different), so a reader that caches
-// something derived from it (a rendered body) can tell whether it is still current.
-struct kept_status : group_status {
+// A kept status, packed, and its generation: a process-wide counter value taken whenever the kept
+// status changes in any field but the evaluation time (new, re-evaluated to something different), so
+// a reader that caches something derived from it (a rendered body) can tell whether it is current.
+struct kept_status {
+  packed_status packed;
   std::uint64_t generation = 0;
 };
 
@@ -82,6 +75,9 @@ struct group_evaluator::impl final : change_sink {
   std::vector<std::pair<std::string, std::string>> removed;
   evaluator_stats stats;
   group_view view;  // reused between evaluations
+  status_packer packer;
+  packed_status spare;     // the fresh status packed; swapped with the kept one
+  group_status previous_;  // a kept status unpacked to compare partition statuses
   feed<status_event> out;
   actor self;  // last: its loops capture this
 
@@ -108,7 +104,8 @@ struct group_evaluator::impl final : change_sink {
     auto it = groups.find(group);
     if (!st || !st->view_group(group, now, view)) {
       if (it != groups.end()) {
-        auto previous = it->second.status;
+        auto previous = it->second.packed.status();
+        forget(it->second);
         groups.erase(it);
         ++stats.removals;
         publish(cluster, group, previous);
@@ -117,18 +114,34 @@ struct group_evaluator::impl final : change_sink {
     }
     ++stats.evaluations;
     stats.partitions += view.partitions.size();
-    auto fresh = evaluate_group(cluster, group, view, now, options);
+    const auto fresh = evaluate_group(cluster, group, view, now, options);
+    packer.pack(fresh, spare);
     if (it == groups.end()) {
-      groups.emplace(group, kept_status{std::move(fresh), ++generations});
+      it = groups.emplace(group, kept_status{}).first;
+      it->second.generation = ++generations;
+      keep(it->second, spare);
       publish(cluster, group, status_code::notfound);
       return;
     }
-    bool changed = statuses_differ(it->second, fresh);
-    auto previous = it->second.status;
-    if (!same_content(it->second, fresh)) it->second.generation = ++generations;
-    static_cast<group_status&>(it->second) = std::move(fresh);
+    auto& k = it->second;
+    bool changed = false;
+    if (!k.packed.same_content(spare)) {  // equal bytes: equal in every field but the time
+      packer.unpack(k.packed, cluster, group, previous_);
+      changed = statuses_differ(previous_, fresh);
+      k.generation = ++generations;
+    }
+    const auto previous = k.packed.status();
+    keep(k, spare);
     if (changed) publish(cluster, group, previous);
   }
+
+  // The fresh packed status becomes the kept one; the old buffer is the next spare.
+  void keep(kept_status& k, packed_status& fresh) {
+    stats.kept_bytes += fresh.heap_bytes();
+    stats.kept_bytes -= k.packed.heap_bytes();
+    std::swap(k.packed, fresh);
+  }
+  void forget(kept_status& k) { stats.kept_bytes -= k.packed.heap_bytes(); }
 
   void apply_removals() {
     auto work = std::move(removed);
@@ -235,24 +248,43 @@ task<void> group_evaluator::stop() { co_await impl_->self.stop(); }
 change_sink& group_evaluator::inbox() { return *impl_; }
 feed<status_event>& group_evaluator::changes() { return impl_->out; }
 
-const group_status* group_evaluator::status(std::string_view cluster, std::string_view group) const {
-  return status(cluster, group, nullptr);
+namespace {
+template <class Kept>
+const kept_status* find_kept(const Kept& kept, std::string_view cluster, std::string_view group) {
+  auto c = kept.find(cluster);
+  if (c == kept.end()) return nullptr;
+  auto g = c->second.find(group);
+  return g == c->second.end() ? nullptr : &g->second;
+}
+}  // namespace
+
+std::optional<group_status> group_evaluator::status(std::string_view cluster, std::string_view group) const {
+  std::optional<group_status> out;
+  if (!status(cluster, group, out.emplace())) out.reset();
+  return out;
 }
 
-const group_status* group_evaluator::status(std::string_view cluster, std::string_view group,
-                                            std::uint64_t* generation) const {
-  auto c = impl_->kept.find(cluster);
-  if (c == impl_->kept.end()) return nullptr;
-  auto g = c->second.find(group);
-  if (g == c->second.end()) return nullptr;
-  if (generation) *generation = g->second.generation;
-  return &g->second;
+bool group_evaluator::status(std::string_view cluster, std::string_view group, group_status& out) const {
+  const auto* k = find_kept(impl_->kept, cluster, group);
+  if (!k) return false;
+  impl_->packer.unpack(k->packed, cluster, group, out);
+  return true;
+}
+
+std::optional<kept_info> group_evaluator::info(std::string_view cluster, std::string_view group) const {
+  const auto* k = find_kept(impl_->kept, cluster, group);
+  if (!k) return std::nullopt;
+  return kept_info{k->generation, k->packed.evaluated_at(), k->packed.status()};
 }
 
 void group_evaluator::for_each(std::string_view cluster, const std::function<void(const group_status&)>& f) const {
+  group_status s;
   for (const auto& [c, groups] : impl_->kept) {
     if (!cluster.empty() && c != cluster) continue;
-    for (const auto& [g, s] : groups) f(s);
+    for (const auto& [g, k] : groups) {
+      impl_->packer.unpack(k.packed, c, g, s);
+      f(s);
+    }
   }
 }
 
@@ -262,12 +294,24 @@ void group_evaluator::for_each_after(std::string_view cluster, std::string_view 
   auto c = kept.lower_bound(cluster);
   if (c == kept.end()) return;
   auto g = c->first == cluster ? c->second.upper_bound(group) : c->second.begin();
+  group_status s;
   while (true) {
-    for (; g != c->second.end(); ++g)
-      if (!f(g->second, g->second.generation)) return;
+    for (; g != c->second.end(); ++g) {
+      impl_->packer.unpack(g->second.packed, c->first, g->first, s);
+      if (!f(s, g->second.generation)) return;
+    }
     if (++c == kept.end()) return;
     g = c->second.begin();
   }
+}
+
+void group_evaluator::for_each_info(std::string_view cluster, std::string_view from,
+                                    const std::function<bool(const std::string&, const kept_info&)>& f) const {
+  auto c = impl_->kept.find(cluster);
+  if (c == impl_->kept.end()) return;
+  for (auto g = c->second.lower_bound(from); g != c->second.end(); ++g)
+    if (!f(g->first, kept_info{g->second.generation, g->second.packed.evaluated_at(), g->second.packed.status()}))
+      return;
 }
 
 std::size_t group_evaluator::size() const {

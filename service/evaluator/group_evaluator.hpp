@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,14 @@ struct evaluator_stats {
   double longest_slice_seconds = 0;   ///< longest single io-thread turn of a flush or pass
   double evaluation_seconds_total = 0;
   std::size_t dirty = 0;              ///< groups waiting for evaluation now
+  std::size_t kept_bytes = 0;         ///< heap bytes of the packed kept statuses (status_pack.hpp)
+};
+
+/// What is known of a kept status without unpacking it.
+struct kept_info {
+  std::uint64_t generation = 0;    ///< see for_each_after
+  std::int64_t evaluated_at = 0;   ///< group warren.evaluated_at (0 without a warren object)
+  status_code status = status_code::notfound;
 };
 
 class group_evaluator {
@@ -75,11 +84,16 @@ class group_evaluator {
   /// Status changes; subscribe with core/feed.hpp's subscriber.
   feed<status_event>& changes();
 
-  /// The kept status (all partitions), or nullptr when the group is unknown.
-  const group_status* status(std::string_view cluster, std::string_view group) const;
-  /// The same, and its generation (as for_each_after's) when `generation` is not null.
-  const group_status* status(std::string_view cluster, std::string_view group, std::uint64_t* generation) const;
-  /// Calls f for every kept status of `cluster` (empty = all clusters), in (cluster, group) order.
+  /// The kept status (all partitions), unpacked into a copy; nullopt when the group is unknown.
+  /// Statuses are kept packed (evaluator/status_pack.hpp, ~60 B per partition instead of ~340).
+  std::optional<group_status> status(std::string_view cluster, std::string_view group) const;
+  /// The same into `out` (its capacity reused); false, `out` untouched, when the group is unknown.
+  bool status(std::string_view cluster, std::string_view group, group_status& out) const;
+  /// Generation, evaluation time and status code of a kept status, without unpacking it.
+  std::optional<kept_info> info(std::string_view cluster, std::string_view group) const;
+  bool has_status(std::string_view cluster, std::string_view group) const { return info(cluster, group).has_value(); }
+  /// Calls f for every kept status of `cluster` (empty = all clusters), in (cluster, group) order;
+  /// the status passed is valid during the call only.
   void for_each(std::string_view cluster, const std::function<void(const group_status&)>& f) const;
   /// Calls f(status, generation) for every kept status after (cluster, group) in (cluster, group)
   /// order ("", "" = from the first) until f returns false, so a long walk (metrics) can stop,
@@ -87,6 +101,10 @@ class group_evaluator {
   /// field but its evaluation time; a value is never reused (a re-added group gets a new one).
   void for_each_after(std::string_view cluster, std::string_view group,
                       const std::function<bool(const group_status&, std::uint64_t generation)>& f) const;
+  /// Calls f(group, info) for the kept statuses of one cluster from group `from` on (inclusive), in
+  /// group order, without unpacking them, until f returns false (resume from `last + '\0'`).
+  void for_each_info(std::string_view cluster, std::string_view from,
+                     const std::function<bool(const std::string& group, const kept_info&)>& f) const;
   std::size_t size() const;
   const evaluator_stats& stats() const;
 

@@ -31,6 +31,7 @@ constexpr int flush_timeout_ms = 3000;  // revocation hand-off and shutdown: bou
 constexpr auto tick = std::chrono::milliseconds(250);
 constexpr std::size_t poll_max = 1000;
 constexpr std::size_t publish_slice = 512;  // records produced per io-thread turn by the tick
+constexpr auto scan_slice = std::chrono::milliseconds(2);  // one io-thread turn of the lag-change scan
 // Larger than the broker's 1 MB default: a group with thousands of partitions renders big.
 constexpr const char* max_record_bytes = "8388608";
 }  // namespace
@@ -58,6 +59,7 @@ struct fleet_status::impl {
 
   struct published {
     std::uint64_t fingerprint = 0;
+    std::uint64_t generation = 0;  // the kept status's generation when last compared (not unpacked while unchanged)
     status_code status = status_code::notfound;
     std::int64_t at = 0;  // wall ms of the last produce
     std::optional<notifier_record> notifier;
@@ -90,7 +92,7 @@ struct fleet_status::impl {
   // ---- publisher -----------------------------------------------------------------------------
   void on_event(const status_event& e) {
     if (e.cluster != module.cluster) return;
-    const group_status* current = evaluator.status(e.cluster, e.group);
+    const auto current = evaluator.status(e.cluster, e.group);
     if (!current) {
       // Removed by its owner (deleted, expired): a tombstone. A revoked partition's groups were
       // taken out of `owned` by before_revoke before the store forgot them: no tombstone.
@@ -109,7 +111,7 @@ struct fleet_status::impl {
 
   void notifier_changed(const std::string& group) {
     if (!owns_group(group)) return;
-    if (const auto* current = evaluator.status(module.cluster, group)) publish(group, *current);
+    if (const auto current = evaluator.status(module.cluster, group)) publish(group, *current);
   }
 
   void publish(const std::string& group, const group_status& g) {
@@ -127,6 +129,8 @@ struct fleet_status::impl {
     }
     auto& p = last[group];
     p.fingerprint = fingerprint(g);
+    const auto k = evaluator.info(module.cluster, group);
+    p.generation = k ? k->generation : 0;
     p.status = g.status;
     p.at = time.wall_ms();
     p.notifier = r.notifier;
@@ -156,7 +160,38 @@ struct fleet_status::impl {
     if (stats.delivery_failures == 1 || stats.delivery_failures % 1000 == 0)
       log_warn("fleet", module.name, ": delivery to ", module.status_topic, " failed (", stats.delivery_failures,
                " so far): ", error);
-    if (evaluator.status(module.cluster, group)) dirty.insert(group);
+    if (evaluator.has_status(module.cluster, group)) dirty.insert(group);
+  }
+
+  /// Marks dirty the published groups whose fingerprint changed. Only a group whose kept status
+  /// changed since it was published (its generation) is unpacked; the walk yields every couple of
+  /// milliseconds and resumes by key, so a million partitions never hold the io thread.
+  task<void> scan_lag_changes() {
+    std::string from;
+    group_status g;
+    bool more = true;
+    while (more && !self->stopping()) {
+      more = false;
+      const auto began = std::chrono::steady_clock::now();
+      std::size_t n = 0;
+      evaluator.for_each_info(module.cluster, from, [&](const std::string& group, const kept_info& k) {
+        auto l = last.find(group);
+        if (l != last.end() && l->second.generation != k.generation &&
+            evaluator.status(module.cluster, group, g)) {
+          if (l->second.fingerprint != fingerprint(g)) dirty.insert(group);
+          else l->second.generation = k.generation;  // same fingerprint: not unpacked again
+        }
+        if (++n % 64 == 0 && std::chrono::steady_clock::now() - began > scan_slice) {
+          from = group;
+          from.push_back('\0');  // the next group name after this one
+          more = true;
+          return false;
+        }
+        return true;
+      });
+      ++stats.lag_scan_slices;
+      if (more) co_await asio::post(ex, asio::use_awaitable);
+    }
   }
 
   task<void> publish_loop() {
@@ -169,10 +204,7 @@ struct fleet_status::impl {
       const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(module.publish_interval).count();
       if (now >= next_scan) {  // lag-only changes of owned groups
         next_scan = now + interval;
-        evaluator.for_each(module.cluster, [&](const group_status& g) {
-          auto l = last.find(g.group);
-          if (l != last.end() && l->second.fingerprint != fingerprint(g)) dirty.insert(g.group);
-        });
+        co_await scan_lag_changes();
       }
       if (dirty.empty()) continue;
       std::size_t n = 0;
@@ -181,7 +213,7 @@ struct fleet_status::impl {
         ++it;
         auto l = last.find(group);
         if (l != last.end() && now - l->second.at < interval) continue;
-        const group_status* current = evaluator.status(module.cluster, group);
+        const auto current = evaluator.status(module.cluster, group);
         if (!current || !owns_group(group)) {
           dirty.erase(group);
           continue;
@@ -198,11 +230,12 @@ struct fleet_status::impl {
       // The latest state of every group of the revoked partitions, then a bounded flush, so the
       // next owner (assigned only after this revocation completes) reads it.
       std::vector<std::string> groups;
-      evaluator.for_each(module.cluster, [&](const group_status& g) {
-        if (revoked.contains(snapshot::offsets_partition_for(g.group, stats.offsets_partitions))) groups.push_back(g.group);
+      evaluator.for_each_info(module.cluster, "", [&](const std::string& g, const kept_info&) {
+        if (revoked.contains(snapshot::offsets_partition_for(g, stats.offsets_partitions))) groups.push_back(g);
+        return true;
       });
       for (const auto& g : groups)
-        if (const auto* current = evaluator.status(module.cluster, g)) publish(g, *current);
+        if (const auto current = evaluator.status(module.cluster, g)) publish(g, *current);
       auto* p = producer.get();
       std::function<int()> flush = [p] { return p->flush(flush_timeout_ms); };
       const int left = co_await pool.offload(std::move(flush));
@@ -230,12 +263,13 @@ struct fleet_status::impl {
     // published now, so the topic names this instance as their owner.
     std::set<std::int32_t> gained(ps.begin(), ps.end());
     std::vector<std::string> held;
-    evaluator.for_each(module.cluster, [&](const group_status& g) {
-      if (stats.offsets_partitions > 0 && gained.contains(snapshot::offsets_partition_for(g.group, stats.offsets_partitions)))
-        held.push_back(g.group);
+    evaluator.for_each_info(module.cluster, "", [&](const std::string& g, const kept_info&) {
+      if (stats.offsets_partitions > 0 && gained.contains(snapshot::offsets_partition_for(g, stats.offsets_partitions)))
+        held.push_back(g);
+      return true;
     });
     for (const auto& g : held)
-      if (const auto* current = evaluator.status(module.cluster, g)) publish(g, *current);
+      if (const auto current = evaluator.status(module.cluster, g)) publish(g, *current);
   }
 
   // ---- reader ------------------------------------------------------------------------------

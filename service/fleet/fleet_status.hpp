@@ -64,6 +64,7 @@ struct fleet_stats {
   std::uint64_t delivery_failures = 0;
   std::uint64_t produce_errors = 0;        ///< refused by librdkafka at once (queue full, too large)
   bool synced = false;                     ///< see fleet_status::synced()
+  std::uint64_t lag_scan_slices = 0;       ///< io-thread turns of the owner's lag-change scans
 };
 
 class fleet_status {

@@ -225,6 +225,7 @@ struct api_v3::impl {
   mutable std::map<std::string, status_entry, std::less<>> statuses;
   mutable std::size_t status_bytes = 0;
   mutable std::string status_key;
+  mutable group_status unpacked;  ///< a kept status being rendered (capacity reused)
 
   static std::vector<route_def> route_defs(const api_context& ctx) {
     std::vector<route_def> defs;
@@ -706,14 +707,15 @@ struct api_v3::impl {
 
   /// Issue 12: the status object of `/lag` (all) or `/status` for a kept status, from the cache
   /// while the group's generation and evaluation time are those it was rendered for.
-  const std::string& status_object(const group_status& g, std::uint64_t generation, bool all) const {
-    status_key.assign(g.cluster).push_back('\0');
-    status_key.append(g.group).push_back(all ? 'l' : 's');
-    const std::int64_t evaluated_at = g.warren ? g.warren->evaluated_at : 0;
+  const std::string& status_object(const std::string& cluster, const std::string& group, const kept_info& k,
+                                   bool all) const {
+    status_key.assign(cluster).push_back('\0');
+    status_key.append(group).push_back(all ? 'l' : 's');
     auto it = statuses.find(status_key);
-    if (it != statuses.end() && it->second.generation == generation && it->second.evaluated_at == evaluated_at)
+    if (it != statuses.end() && it->second.generation == k.generation && it->second.evaluated_at == k.evaluated_at)
       return it->second.object;
-    status_entry fresh{generation, evaluated_at, status_object_json(g, !all)};
+    ctx.evaluator->status(cluster, group, unpacked);  // kept: `k` was read in this same turn
+    status_entry fresh{k.generation, k.evaluated_at, status_object_json(unpacked, !all)};
     if (it != statuses.end()) {
       status_bytes -= it->second.object.size();
       it->second = std::move(fresh);
@@ -729,12 +731,11 @@ struct api_v3::impl {
   }
 
   response consumer_status(const std::string& cluster, const std::string& group, bool all, const call& c) const {
-    std::uint64_t generation = 0;
-    const group_status* kept = ctx.evaluator ? ctx.evaluator->status(cluster, group, &generation) : nullptr;
+    const auto kept = ctx.evaluator ? ctx.evaluator->info(cluster, group) : std::nullopt;
     const auto fresh = freshness_of(cluster);
     const auto* f = fleet_of(cluster);
     if (f && kept) {  // issue 14: the owner (this instance) named in the status object
-      auto object = fleet::with_owner(status_object(*kept, generation, all), f->self());
+      auto object = fleet::with_owner(status_object(cluster, group, *kept, all), f->self());
       return response{200, "application/json", status_response_json_raw(object, c.url, ctx.hostname, fresh), {}};
     }
     if (f && !kept) {  // issue 14: another instance's status, from the fleet's status topic
@@ -756,7 +757,7 @@ struct api_v3::impl {
                       status_response_json(not_found_status(cluster, group), c.url, ctx.hostname, fresh), {}};
     }
     return response{200, "application/json",
-                    status_response_json_raw(status_object(*kept, generation, all), c.url, ctx.hostname, fresh), {}};
+                    status_response_json_raw(status_object(cluster, group, *kept, all), c.url, ctx.hostname, fresh), {}};
   }
 
   response consumer_delete(const std::string& cluster, const std::string& group, const std::string& topic_name,

@@ -548,6 +548,8 @@ std::string render_metrics_tail(const metrics_sources& s, unsigned sets) {
     w.sample("warren_evaluation_longest_slice_seconds", {}, es.longest_slice_seconds);
     w.header("warren_evaluator_dirty_groups", "Groups marked dirty and waiting for evaluation");
     w.sample("warren_evaluator_dirty_groups", {}, es.dirty);
+    w.header("warren_evaluator_kept_bytes", "Heap bytes of the kept group statuses (packed)");
+    w.sample("warren_evaluator_kept_bytes", {}, es.kept_bytes);
   }
   if (s.store) {
     if (sets & metric_set_burrow) {

@@ -118,7 +118,7 @@ struct coordinator::impl {
 
   void on_event(const status_event& e) {
     auto key = key_of(e.cluster, e.group);
-    const group_status* current = evaluator.status(e.cluster, e.group);
+    const auto current = evaluator.status(e.cluster, e.group);
     if (!current) {  // gone: forgotten, as Burrow's refresh forgets vanished groups
       groups.erase(key);
       return;
@@ -274,7 +274,7 @@ struct coordinator::impl {
         auto it = groups.find(node.mapped());
         if (it == groups.end() || it->second.due != node.key()) continue;  // stale entry
         it->second.due.reset();
-        if (const auto* current = evaluator.status(it->second.cluster, it->second.group))
+        if (const auto current = evaluator.status(it->second.cluster, it->second.group))
           evaluate(it->first, it->second, *current);
       }
       co_await asio::post(ex_, asio::use_awaitable);

@@ -9,22 +9,24 @@ namespace warren {
 namespace detail {
 namespace {
 
-// Block layout: ring_header, then `capacity` samples, compact (28 bytes) or wide (40 bytes).
+// Block layout: ring_header, then `capacity` samples, compact (20 bytes) or wide (40 bytes).
 // Everything is read and written through memcpy at fixed field offsets, so the block is plain bytes
 // and compact samples need no padding.
 struct ring_header {
-  std::int64_t time_base = 0;   // compact: timestamp and observed_at are unsigned deltas from it
-  std::int64_t order_base = 0;  // compact: order is an unsigned delta from it
+  std::int64_t time_base = 0;    // compact: timestamp and observed_at are unsigned deltas from it
+  std::int64_t order_base = 0;   // compact: order is an unsigned delta from it
+  std::int64_t offset_base = 0;  // compact: offset is an unsigned delta from it
   std::uint16_t capacity = 0;
   std::uint16_t head = 0;  // physical slot of the oldest sample
   std::uint16_t count = 0;
   std::uint8_t wide = 0;
   std::uint8_t reserved = 0;
 };
-static_assert(sizeof(ring_header) == 24);
+static_assert(sizeof(ring_header) == 32);
 
-// compact: offset i64 | lag u64 | order−order_base u32 | timestamp−time_base u32 | observed_at−time_base u32
-constexpr std::size_t compact_stride = 28;
+// compact: offset−offset_base u32 | lag u32 (no_lag32 = null) | order−order_base u32 |
+//          timestamp−time_base u32 | observed_at−time_base u32
+constexpr std::size_t compact_stride = 20;
 // wide:    offset i64 | lag u64 | order i64 | timestamp i64 | observed_at i64
 constexpr std::size_t wide_stride = 40;
 
@@ -32,6 +34,7 @@ constexpr std::size_t wide_stride = 40;
 // offsets at opposite ends of the int64 range).
 constexpr std::uint64_t no_lag = std::numeric_limits<std::uint64_t>::max();
 constexpr std::uint64_t delta_max = std::numeric_limits<std::uint32_t>::max();
+constexpr std::uint32_t no_lag32 = std::numeric_limits<std::uint32_t>::max();  // compact: a lag below it fits
 
 std::uint64_t encode_lag(const std::optional<std::uint64_t>& lag) {
   if (!lag) return no_lag;
@@ -113,9 +116,10 @@ consumer_offset sample_ring::at(std::size_t i) const {
            load<std::int64_t>(p + 32), decode_lag(load<std::uint64_t>(p + 8))};
   } else {
     const std::byte* p = block_ + sizeof(ring_header) + slot * compact_stride;
-    out = {load<std::int64_t>(p), add(h.order_base, load<std::uint32_t>(p + 16)),
-           add(h.time_base, load<std::uint32_t>(p + 20)), add(h.time_base, load<std::uint32_t>(p + 24)),
-           decode_lag(load<std::uint64_t>(p + 8))};
+    const auto lag = load<std::uint32_t>(p + 4);
+    out = {add(h.offset_base, load<std::uint32_t>(p)), add(h.order_base, load<std::uint32_t>(p + 8)),
+           add(h.time_base, load<std::uint32_t>(p + 12)), add(h.time_base, load<std::uint32_t>(p + 16)),
+           lag == no_lag32 ? std::nullopt : std::optional<std::uint64_t>(lag)};
   }
   return out;
 }
@@ -131,7 +135,8 @@ std::vector<consumer_offset> sample_ring::all() const {
 bool sample_ring::fits(const consumer_offset& s) const {
   const auto h = read_header(block_);
   if (h.wide) return true;
-  return within(s.timestamp, h.time_base) && within(s.observed_at, h.time_base) && within(s.order, h.order_base);
+  return within(s.timestamp, h.time_base) && within(s.observed_at, h.time_base) && within(s.order, h.order_base) &&
+         within(s.offset, h.offset_base) && (!s.lag || *s.lag < no_lag32);
 }
 
 void sample_ring::put(std::size_t slot, const consumer_offset& s) {
@@ -145,11 +150,11 @@ void sample_ring::put(std::size_t slot, const consumer_offset& s) {
     store(p + 32, s.observed_at);
   } else {
     std::byte* p = block_ + sizeof(ring_header) + slot * compact_stride;
-    store(p, s.offset);
-    store(p + 8, encode_lag(s.lag));
-    store(p + 16, static_cast<std::uint32_t>(distance(s.order, h.order_base)));
-    store(p + 20, static_cast<std::uint32_t>(distance(s.timestamp, h.time_base)));
-    store(p + 24, static_cast<std::uint32_t>(distance(s.observed_at, h.time_base)));
+    store(p, static_cast<std::uint32_t>(distance(s.offset, h.offset_base)));
+    store(p + 4, s.lag ? static_cast<std::uint32_t>(*s.lag) : no_lag32);
+    store(p + 8, static_cast<std::uint32_t>(distance(s.order, h.order_base)));
+    store(p + 12, static_cast<std::uint32_t>(distance(s.timestamp, h.time_base)));
+    store(p + 16, static_cast<std::uint32_t>(distance(s.observed_at, h.time_base)));
   }
 }
 
@@ -161,13 +166,20 @@ void sample_ring::rebuild(const std::vector<consumer_offset>& v) {
   std::int64_t hi = std::numeric_limits<std::int64_t>::min();
   std::int64_t order_lo = std::numeric_limits<std::int64_t>::max();
   std::int64_t order_hi = std::numeric_limits<std::int64_t>::min();
+  std::int64_t offset_lo = std::numeric_limits<std::int64_t>::max();
+  std::int64_t offset_hi = std::numeric_limits<std::int64_t>::min();
+  bool big_lag = false;
   for (const auto& s : v) {
+    offset_lo = std::min(offset_lo, s.offset);
+    offset_hi = std::max(offset_hi, s.offset);
+    big_lag |= s.lag && *s.lag >= no_lag32;
     lo = std::min({lo, s.timestamp, s.observed_at});
     hi = std::max({hi, s.timestamp, s.observed_at});
     order_lo = std::min(order_lo, s.order);
     order_hi = std::max(order_hi, s.order);
   }
-  const bool wide = !v.empty() && (distance(hi, lo) > delta_max || distance(order_hi, order_lo) > delta_max);
+  const bool wide = !v.empty() && (distance(hi, lo) > delta_max || distance(order_hi, order_lo) > delta_max ||
+                                   distance(offset_hi, offset_lo) > delta_max || big_lag);
   if (wide != (h.wide != 0)) {
     auto* other = static_cast<std::byte*>(::operator new(block_size(h.capacity, wide)));
     ::operator delete(block_);
@@ -176,6 +188,7 @@ void sample_ring::rebuild(const std::vector<consumer_offset>& v) {
   h.wide = wide ? 1 : 0;
   h.time_base = v.empty() ? 0 : lo;
   h.order_base = v.empty() ? 0 : order_lo;
+  h.offset_base = v.empty() ? 0 : offset_lo;
   h.head = 0;
   h.count = static_cast<std::uint16_t>(v.size());
   write_header(block_, h);

@@ -21,11 +21,12 @@ struct consumer_offset {
 
 namespace detail {
 
-/// A window of at most `capacity` consumer_offsets in ONE heap block (24-byte header + samples), no
-/// per-sample allocation. Samples are 28 bytes: offset and lag (null = a sentinel) in full, order,
-/// timestamp and observed_at as 32-bit deltas from per-ring bases. The ring re-encodes itself with
-/// 40-byte samples when its timestamps span more than 2^32 ms (~49 days) or its orders more than
-/// 2^32, and back when they no longer do. Logical index 0 is the oldest sample.
+/// A window of at most `capacity` consumer_offsets in ONE heap block (32-byte header + samples), no
+/// per-sample allocation. Samples are 20 bytes: offset, order, timestamp and observed_at as 32-bit
+/// deltas from per-ring bases, lag as 32 bits (null = a sentinel). The ring re-encodes itself with
+/// 40-byte samples when its timestamps span more than 2^32 ms (~49 days), its orders or offsets more
+/// than 2^32, or a lag reaches 2^32 − 1, and back when they no longer do. Logical index 0 is the
+/// oldest sample.
 class sample_ring {
  public:
   sample_ring() = default;

@@ -72,7 +72,7 @@ ws_hub::ws_hub(asio::any_io_executor ex, supervisor& sup, group_evaluator& evalu
   status_sub_ = std::make_unique<subscriber<status_event>>(evaluator.changes(), ex, [this](status_event& e) {
     // The queue coalesces per group: deliver the status as it is now. A group that came and went
     // before this turn was never announced, so nothing is sent for it.
-    const auto* current = evaluator_.status(e.cluster, e.group);
+    const auto current = evaluator_.status(e.cluster, e.group);
     if (!current && fleet_ && fleet_->has_remote(e.cluster, e.group)) {
       // Issue 14: no longer evaluated here (its offsets partition went to another instance), but
       // the fleet has it: not a removal, the owner's status follows.
@@ -83,7 +83,7 @@ ws_hub::ws_hub(asio::any_io_executor ex, supervisor& sup, group_evaluator& evalu
     if (current) kept_keys_.insert(change_key(e.cluster, e.group));
     else kept_keys_.erase(change_key(e.cluster, e.group));
     if (!current && e.previous == status_code::notfound) return;
-    on_change(group_status_changed{e.cluster, e.group, current, e.previous});
+    on_change(group_status_changed{e.cluster, e.group, current ? &*current : nullptr, e.previous});
   });
   cluster_sub_ = std::make_unique<subscriber<cluster_event>>(cluster_changes, ex,
                                                              [this](cluster_event& e) { on_cluster(e.cluster); });
@@ -196,7 +196,7 @@ void ws_hub::set_fleet(const fleet_view* fleet) {
 }
 
 void ws_hub::on_remote(const std::string& cluster, const std::string& group, status_code previous) {
-  if (!fleet_ || evaluator_.status(cluster, group)) return;  // evaluated here: the evaluator's changes tell
+  if (!fleet_ || evaluator_.has_status(cluster, group)) return;  // evaluated here: the evaluator's changes tell
   if (fleet_->has_remote(cluster, group)) {
     kept_keys_.insert(change_key(cluster, group));
     send_remote(cluster, group, previous);
@@ -393,7 +393,7 @@ bool ws_hub::snapshot_slice(ws_client& c) {
     const auto group = key_group(*k);
     if (!f.matches(cluster, group)) continue;
     // Removed from the evaluator, its removal not yet drained here: nothing to show.
-    const group_status* g = evaluator_.status(cluster, group);
+    const auto g = evaluator_.status(cluster, group);
     if (g && !fleet_) {
       append_snapshot_status(part, *g, s.detail);
     } else if (g) {

@@ -1,6 +1,7 @@
 // Evaluation throughput on one core: groups of 10 partitions with full windows (intervals 10).
 // Measures view materialisation + rules (what the evaluator actor does per dirty group) and the
-// rules alone on a prepared view. Prints numbers only.
+// rules alone on a prepared view, and packing / unpacking the kept statuses (status_pack.hpp: what
+// the evaluator keeps per group instead of the struct). Prints numbers only.
 // Usage: bench_evaluate [groups] [passes]   (default: 10000 20)
 #include <algorithm>
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "service/evaluator/rules.hpp"
+#include "service/evaluator/status_pack.hpp"
 #include "service/storage/model.hpp"
 
 int main(int argc, char** argv) {
@@ -60,6 +62,30 @@ int main(int argc, char** argv) {
     }
   const double full_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+  // The kept form: every group's status packed once, then unpacked `passes` times.
+  std::vector<group_status> statuses;
+  statuses.reserve(names.size());
+  for (const auto& name : names)
+    if (state.view_group(name, now, view)) statuses.push_back(evaluate_group("local", name, view, now, eo));
+  status_packer packer;
+  std::vector<packed_status> packed(statuses.size());
+  start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < statuses.size(); ++i) packer.pack(statuses[i], packed[i]);
+  const double pack_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::size_t packed_bytes = 0, struct_partitions = 0;
+  for (std::size_t i = 0; i < packed.size(); ++i) {
+    packed_bytes += packed[i].heap_bytes();
+    struct_partitions += statuses[i].partitions.size();
+  }
+  group_status scratch;
+  start = std::chrono::steady_clock::now();
+  for (int pass = 0; pass < passes; ++pass)
+    for (std::size_t i = 0; i < packed.size(); ++i) {
+      packer.unpack(packed[i], "local", names[i], scratch);
+      sink += scratch.partitions.size();
+    }
+  const double unpack_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
   state.view_group(names[0], now, view);
   start = std::chrono::steady_clock::now();
   const long rules_iterations = groups * passes;
@@ -75,6 +101,10 @@ int main(int argc, char** argv) {
   std::printf("view_and_evaluate_partitions_per_second=%.0f\n", evaluated * partitions / full_s);
   std::printf("evaluate_only_groups_per_second=%.0f\n", static_cast<double>(rules_iterations) / rules_s);
   std::printf("evaluate_only_partitions_per_second=%.0f\n", static_cast<double>(rules_iterations) * partitions / rules_s);
+  std::printf("pack_partitions_per_second=%.0f\n", static_cast<double>(struct_partitions) / pack_s);
+  std::printf("unpack_partitions_per_second=%.0f\n", static_cast<double>(struct_partitions) * passes / unpack_s);
+  std::printf("packed_bytes_per_partition=%.1f (struct: %zu + its strings' heap)\n",
+              static_cast<double>(packed_bytes) / static_cast<double>(struct_partitions), sizeof(partition_status));
   std::printf("checksum=%zu\n", sink);
   return 0;
 }

@@ -216,4 +216,41 @@ BOOST_AUTO_TEST_CASE(one_open_per_incident_across_a_sigkill_of_the_owner) {
              fleet[last]->output());
 }
 
+// The owner's periodic scan (sliced, resumed by key) publishes a change that moves no status: a
+// new commit that only lowers the lag raises no status event, and still reaches the other instance.
+BOOST_AUTO_TEST_CASE(a_lag_only_change_reaches_every_instance) {
+  const std::string group = "fn-group-lag";
+  kafka_cluster kafka;
+  kafka.create_topic("fn-data", 2);
+  kafka.create_topic(log_topic, log_partitions);
+  producer(kafka.bootstrap()).produce("fn-data", 0, 100);
+  producer(kafka.bootstrap()).produce("fn-data", 1, 100);
+  raw_producer offsets(kafka.bootstrap());
+  const auto t0 = warren::wall_now_ms();
+  offsets.send(log_topic, partition_of(group), commits(group, t0, false));  // OK, lag 2 × 20
+
+  http_receiver rx;
+  const std::string config =
+      config_for(kafka.bootstrap(), rx.url(""), write_temp_file("open.tmpl", open_template).string());
+  std::vector<std::unique_ptr<warren_process>> fleet;
+  for (int i = 0; i < 2; ++i) fleet.push_back(std::make_unique<warren_process>(config));
+  auto totallag = [&](const warren_process& w) -> std::int64_t {
+    auto reply = w.get("/v3/kafka/hand/consumer/" + group + "/status");
+    if (reply.status != 200) return -1;
+    return num(at(parse_json(reply.body), {"status", "totallag"}));
+  };
+  auto everywhere = [&](std::int64_t lag) {
+    for (const auto& w : fleet)
+      if (totallag(*w) != lag || status_of(*w, group) != "OK") return false;
+    return true;
+  };
+  BOOST_REQUIRE_MESSAGE(poll_until([&] { return everywhere(40); }, 60s), fleet[0]->output());
+
+  for (int p = 0; p < 2; ++p)  // lag 15 per partition: still OK, every partition still OK
+    offsets.send(log_topic, partition_of(group), {commit_record(group, "fn-data", p, 85, warren::wall_now_ms())});
+  BOOST_REQUIRE_MESSAGE(poll_until([&] { return everywhere(30); }, 30s),
+                        "lags " << totallag(*fleet[0]) << " and " << totallag(*fleet[1]));
+  BOOST_TEST(rx.count() == 0u);  // nothing to notify: it never left OK
+}
+
 BOOST_AUTO_TEST_SUITE_END()

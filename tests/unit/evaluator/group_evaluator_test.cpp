@@ -71,7 +71,7 @@ struct pipeline {
                                               .timestamp = timestamp_ms{ts}});
     send(std::move(b));
   }
-  const group_status* status(const std::string& g) const { return evaluator->status("c", g); }
+  std::optional<group_status> status(const std::string& g) const { return evaluator->status("c", g); }
   bool status_is(const std::string& g, status_code s) const { return status(g) && status(g)->status == s; }
   /// The single partition's status (Burrow: a STOP partition makes the group ERR).
   bool partition_is(const std::string& g, status_code s) const {
@@ -209,12 +209,12 @@ BOOST_AUTO_TEST_CASE(removal_is_published_and_the_status_forgotten) {
   pipeline p;
   p.broker(10);
   p.commit("g", 10, t0, 1);
-  BOOST_REQUIRE(run_until(p.ioc, [&] { return p.status("g") != nullptr && !p.events.empty(); }, 5s));
+  BOOST_REQUIRE(run_until(p.ioc, [&] { return p.status("g").has_value() && !p.events.empty(); }, 5s));
   BOOST_TEST((p.events.back().previous == status_code::notfound));
   store_cmd::batch b{"c", {}};
   b.commands.emplace_back(store_cmd::delete_group{.group = group_name{"g"}});
   BOOST_REQUIRE(p.store->try_send(std::move(b)));
-  BOOST_TEST(run_until(p.ioc, [&] { return p.status("g") == nullptr; }, 5s));
+  BOOST_TEST(run_until(p.ioc, [&] { return !p.status("g"); }, 5s));
   BOOST_TEST(run_until(p.ioc, [&] { return p.events.size() == 2; }, 5s));
   BOOST_TEST((p.events.back().previous == status_code::ok));
   BOOST_TEST(p.evaluator->stats().removals == 1u);
@@ -284,7 +284,7 @@ BOOST_AUTO_TEST_CASE(a_store_fault_restarts_it_and_the_batch_is_applied_after_th
   BOOST_REQUIRE(run_until(p.ioc, [&] { return p.store->stats().batches == 1; }, 5s));
   BOOST_REQUIRE(p.sup.inject_fault("offset_store", "-"));
   p.commit("g", 10, t0, 1);
-  BOOST_TEST(run_until(p.ioc, [&] { return p.status("g") != nullptr; }, 5s));
+  BOOST_TEST(run_until(p.ioc, [&] { return p.status("g").has_value(); }, 5s));
   // The supervisor marks the store up when its loop runs again, which may come a turn after the
   // batch it re-applied reached the evaluator: wait for it.
   auto restarted_once = [&] {
@@ -302,7 +302,7 @@ BOOST_AUTO_TEST_CASE(an_evaluator_fault_restarts_it_and_dirty_groups_survive) {
   pipeline p;
   p.broker(10);
   p.commit("g", 10, t0, 1);
-  BOOST_REQUIRE(run_until(p.ioc, [&] { return p.status("g") != nullptr; }, 5s));
+  BOOST_REQUIRE(run_until(p.ioc, [&] { return p.status("g").has_value(); }, 5s));
   BOOST_REQUIRE(p.sup.inject_fault("group_evaluator", "-"));
   p.commit("g", 10, t0 + 1000, 2);
   p.broker(25);

@@ -91,8 +91,8 @@ struct status_fixture {
     return res.body;
   }
   std::string expected(const std::string& group, bool lag) const {
-    const auto* kept = evaluator.status("c", group);
-    BOOST_TEST_REQUIRE(kept);
+    const auto kept = evaluator.status("c", group);
+    BOOST_TEST_REQUIRE(kept.has_value());
     const std::string url = "/v3/kafka/c/consumer/" + group + (lag ? "/lag" : "/status");
     return lag ? status_response_json(*kept, url, "h") : problems_response_json(*kept, url, "h");
   }
@@ -115,11 +115,11 @@ BOOST_AUTO_TEST_CASE(answers_follow_every_change_of_the_kept_status) {
   f.check("other");
   const auto before = f.served("g", true);
   std::uint64_t gen_before = 0, gen_after = 0;
-  f.evaluator.status("c", "g", &gen_before);
+  gen_before = f.evaluator.info("c", "g")->generation;
   const auto at = f.evaluator.status("c", "g")->warren->evaluated_at;
 
   f.commit("g", "t", 4, 900);  // lag 100..103: a new generation, the same evaluation time
-  f.evaluator.status("c", "g", &gen_after);
+  gen_after = f.evaluator.info("c", "g")->generation;
   BOOST_TEST(gen_after != gen_before);
   BOOST_TEST(f.evaluator.status("c", "g")->warren->evaluated_at == at);
   f.check("g");
@@ -128,11 +128,11 @@ BOOST_AUTO_TEST_CASE(answers_follow_every_change_of_the_kept_status) {
 
   // A periodic pass 5 s later: "other" keeps its generation, its evaluation time (in the body) moves.
   std::uint64_t other_before = 0, other_after = 0;
-  f.evaluator.status("c", "other", &other_before);
+  other_before = f.evaluator.info("c", "other")->generation;
   const auto other_body = f.served("other", true);
   f.clk.advance_ms(5000);
   f.evaluator.pass_now();
-  f.evaluator.status("c", "other", &other_after);
+  other_after = f.evaluator.info("c", "other")->generation;
   BOOST_TEST(other_after == other_before);
   BOOST_TEST(f.evaluator.status("c", "other")->warren->evaluated_at == at + 5000);
   f.check("other");

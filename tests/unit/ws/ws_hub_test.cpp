@@ -140,10 +140,10 @@ BOOST_AUTO_TEST_CASE(changes_during_a_sliced_snapshot_follow_the_part_holding_th
   BOOST_REQUIRE(scanned < 400u);
   // A scanned group changes: sent now, after its part. A group not scanned yet changes: it is not
   // sent on its own; its part (later) carries its state.
-  const auto* early = h.evaluator.status("local", group_name_of(0));
-  const auto* late = h.evaluator.status("local", group_name_of(450));
-  h.hub.on_change(group_status_changed{early->cluster, early->group, early, status_code::ok});
-  h.hub.on_change(group_status_changed{late->cluster, late->group, late, status_code::ok});
+  const auto early = h.evaluator.status("local", group_name_of(0));
+  const auto late = h.evaluator.status("local", group_name_of(450));
+  h.hub.on_change(group_status_changed{early->cluster, early->group, &*early, status_code::ok});
+  h.hub.on_change(group_status_changed{late->cluster, late->group, &*late, status_code::ok});
   auto next = h.drain(c);
   BOOST_REQUIRE(next.size() == 1u);
   BOOST_TEST(type_of(next[0]) == "status");
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(changes_during_a_sliced_snapshot_follow_the_part_holding_th
   BOOST_TEST(statuses_after.empty());
   BOOST_TEST(in_snapshot.count(group_name_of(450)) == 1u);
   BOOST_TEST(in_snapshot.size() + scanned == 500u);
-  h.hub.on_change(group_status_changed{late->cluster, late->group, late, status_code::ok});
+  h.hub.on_change(group_status_changed{late->cluster, late->group, &*late, status_code::ok});
   auto after = h.drain(c);
   BOOST_REQUIRE(after.size() == 1u);
   BOOST_TEST(after[0].at("group").as_string() == group_name_of(450));
@@ -296,8 +296,8 @@ BOOST_AUTO_TEST_CASE(a_fleet_member_streams_remote_groups_and_names_every_owner)
   BOOST_REQUIRE(only.size() == 1u);
   BOOST_TEST(only[0].at("partitions").as_array().empty());
   BOOST_TEST(only[0].at("partition_count").as_int64() == 1);
-  const auto* local = h.evaluator.status("local", group_name_of(2));
-  h.hub.on_change(group_status_changed{local->cluster, local->group, local, status_code::warn});
+  const auto local = h.evaluator.status("local", group_name_of(2));
+  h.hub.on_change(group_status_changed{local->cluster, local->group, &*local, status_code::warn});
   auto mine = h.drain(c);
   BOOST_REQUIRE(mine.size() == 1u);
   BOOST_TEST(owner_of(mine[0].at("status")) == "self:1");
