@@ -289,7 +289,8 @@ void group_evaluator::for_each(std::string_view cluster, const std::function<voi
 }
 
 void group_evaluator::for_each_after(std::string_view cluster, std::string_view group,
-                                     const std::function<bool(const group_status&, std::uint64_t)>& f) const {
+                                     const std::function<bool(const group_status&, std::uint64_t)>& f,
+                                     bool with_partitions) const {
   auto& kept = impl_->kept;
   auto c = kept.lower_bound(cluster);
   if (c == kept.end()) return;
@@ -297,7 +298,7 @@ void group_evaluator::for_each_after(std::string_view cluster, std::string_view 
   group_status s;
   while (true) {
     for (; g != c->second.end(); ++g) {
-      impl_->packer.unpack(g->second.packed, c->first, g->first, s);
+      impl_->packer.unpack(g->second.packed, c->first, g->first, s, with_partitions);
       if (!f(s, g->second.generation)) return;
     }
     if (++c == kept.end()) return;

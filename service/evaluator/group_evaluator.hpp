@@ -99,8 +99,10 @@ class group_evaluator {
   /// order ("", "" = from the first) until f returns false, so a long walk (metrics) can stop,
   /// yield and resume by key. `generation` changes whenever the group's kept status changes in any
   /// field but its evaluation time; a value is never reused (a re-added group gets a new one).
+  /// Without `with_partitions` the statuses come without their partitions (status_pack.hpp).
   void for_each_after(std::string_view cluster, std::string_view group,
-                      const std::function<bool(const group_status&, std::uint64_t generation)>& f) const;
+                      const std::function<bool(const group_status&, std::uint64_t generation)>& f,
+                      bool with_partitions = true) const;
   /// Calls f(group, info) for the kept statuses of one cluster from group `from` on (inclusive), in
   /// group order, without unpacking them, until f returns false (resume from `last + '\0'`).
   void for_each_info(std::string_view cluster, std::string_view from,

@@ -93,6 +93,32 @@ struct status_packer::writer {
     out.append(b, 4);
   }
   // 0 = a new string follows (it takes the next index), n > 0 = the string of index n − 1.
+  // The last string written per field (topic, owner, client id): consecutive partitions mostly
+  // repeat them, and a compare is cheaper than the hash lookup.
+  struct recent {
+    std::string_view text;
+    std::uint32_t index = 0;
+    bool set = false;
+  };
+  recent topic, owner, client;
+  void string(std::string_view s, recent& last) {
+    if (last.set && last.text == s) {
+      varint(std::uint64_t{last.index} + 1);
+      return;
+    }
+    auto it = self.strings_.find(s);
+    const bool fresh = it == self.strings_.end();
+    const auto index = fresh ? static_cast<std::uint32_t>(self.strings_.size()) : it->second;
+    last = {s, index, true};
+    if (!fresh) {
+      varint(std::uint64_t{index} + 1);
+      return;
+    }
+    self.strings_.emplace(s, index);
+    varint(0);
+    varint(s.size());
+    out.append(s);
+  }
   void string(std::string_view s) {
     auto [it, fresh] = self.strings_.try_emplace(s, static_cast<std::uint32_t>(self.strings_.size()));
     if (!fresh) {
@@ -126,10 +152,10 @@ struct status_packer::writer {
       if (w.time_lag.lower_bound) flags |= p_lower_bound;
     }
     varint(flags);
-    string(p.topic);
+    string(p.topic, topic);
     signed_varint(p.partition);
-    string(p.owner);
-    string(p.client_id);
+    string(p.owner, owner);
+    string(p.client_id, client);
     byte(static_cast<std::uint8_t>(p.status));
     f32(p.complete);
     varint(p.current_lag);
@@ -156,7 +182,7 @@ struct status_packer::writer {
 void status_packer::pack(const group_status& s, packed_status& out) {
   scratch_.clear();
   strings_.clear();
-  writer w{*this, scratch_, {}};
+  writer w{*this, scratch_, {}, {}, {}, {}};
   std::uint32_t flags = 0;
   if (s.maxlag) flags |= g_maxlag;
   if (s.warren) {
@@ -170,9 +196,7 @@ void status_packer::pack(const group_status& s, packed_status& out) {
   w.f32(s.complete);
   w.varint(s.partition_count);
   w.varint(s.totallag);
-  w.varint(s.partitions.size());
-  for (const auto& p : s.partitions) w.partition(p);
-  if (s.maxlag) w.partition(*s.maxlag);
+  // The group's own fields first, so that unpack(…, false) stops before the partitions.
   if (s.warren) {
     const auto& g = *s.warren;
     w.signed_varint(g.max_time_lag_ms);
@@ -183,6 +207,9 @@ void status_packer::pack(const group_status& s, packed_status& out) {
     if (flags & g_unread_deleted) w.signed_varint(g.unread_deleted_in_ms);
     w.varint(g.data_loss_partitions);
   }
+  if (s.maxlag) w.partition(*s.maxlag);
+  w.varint(s.partitions.size());
+  for (const auto& p : s.partitions) w.partition(p);
   // Exact capacity: a kept status lives long, and std::string's growth would keep up to twice.
   if (out.bytes_.capacity() < scratch_.size() || out.bytes_.capacity() > scratch_.size() + scratch_.size() / 4 + 32)
     out.bytes_ = std::string(scratch_);
@@ -193,7 +220,7 @@ void status_packer::pack(const group_status& s, packed_status& out) {
 }
 
 void status_packer::unpack(const packed_status& packed, std::string_view cluster, std::string_view group,
-                           group_status& out) const {
+                           group_status& out, bool with_partitions) const {
   const auto* data = reinterpret_cast<const unsigned char*>(packed.bytes_.data());
   reader in{data, data + packed.bytes_.size()};
   table_.clear();
@@ -265,27 +292,31 @@ void status_packer::unpack(const packed_status& packed, std::string_view cluster
   out.complete = in.f32();
   out.partition_count = in.varint();
   out.totallag = in.varint();
-  const std::size_t n = std::min<std::uint64_t>(in.varint(), packed.bytes_.size());
-  out.partitions.resize(n);
-  for (auto& p : out.partitions) partition(p);
+  if (flags & g_warren) {
+    auto& g = out.warren.emplace();
+    g.evaluated_at = packed.evaluated_at_;
+    g.max_time_lag_ms = in.signed_varint();
+    g.max_time_lag_topic.assign(string());
+    g.max_time_lag_partition = static_cast<std::int32_t>(in.signed_varint());
+    g.sum_time_lag_ms = in.signed_varint();
+    g.max_time_lag_lower_bound = flags & g_lower_bound;
+    if (flags & g_drain) g.time_to_drain_s = in.f32();
+    g.unread_deleted_in_ms = flags & g_unread_deleted ? in.signed_varint() : partition_time_lag::none;
+    g.data_loss_partitions = static_cast<std::uint32_t>(in.varint());
+  } else {
+    out.warren.reset();
+  }
   if (flags & g_maxlag)
     partition(out.maxlag ? *out.maxlag : out.maxlag.emplace());
   else
     out.maxlag.reset();
-  if (!(flags & g_warren)) {
-    out.warren.reset();
+  if (!with_partitions) {
+    out.partitions.clear();
     return;
   }
-  auto& g = out.warren.emplace();
-  g.evaluated_at = packed.evaluated_at_;
-  g.max_time_lag_ms = in.signed_varint();
-  g.max_time_lag_topic.assign(string());
-  g.max_time_lag_partition = static_cast<std::int32_t>(in.signed_varint());
-  g.sum_time_lag_ms = in.signed_varint();
-  g.max_time_lag_lower_bound = flags & g_lower_bound;
-  if (flags & g_drain) g.time_to_drain_s = in.f32();
-  g.unread_deleted_in_ms = flags & g_unread_deleted ? in.signed_varint() : partition_time_lag::none;
-  g.data_loss_partitions = static_cast<std::uint32_t>(in.varint());
+  const std::size_t n = std::min<std::uint64_t>(in.varint(), packed.bytes_.size());
+  out.partitions.resize(n);
+  for (auto& p : out.partitions) partition(p);
 }
 
 }  // namespace warren

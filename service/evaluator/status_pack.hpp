@@ -48,8 +48,11 @@ class status_packer {
   /// fits and shrinking it when the status got much smaller.
   void pack(const group_status& s, packed_status& out);
   /// Fills `out` with exactly the status that was packed (operator== holds), with `cluster` and
-  /// `group` as given. `out`'s capacity is reused.
-  void unpack(const packed_status& p, std::string_view cluster, std::string_view group, group_status& out) const;
+  /// `group` as given. `out`'s capacity is reused. Without `with_partitions`, everything but the
+  /// partitions (left empty; partition_count, maxlag and the group's warren object are there): what
+  /// the group-level /metrics families read, at a fraction of the cost.
+  void unpack(const packed_status& p, std::string_view cluster, std::string_view group, group_status& out,
+              bool with_partitions = true) const;
   // Unpacking keeps only its string table here: const, and safe to call from callbacks of a walk
   // that unpacks (each unpack finishes before the next starts).
 

@@ -163,6 +163,23 @@ enum family : std::uint8_t {
   f_warren_complete,
   family_count
 };
+// The families that read a group's partitions; the others are served statuses unpacked without them.
+constexpr bool reads_partitions(family f) {
+  switch (f) {
+    case f_burrow_partition_lag:
+    case f_burrow_current_offset:
+    case f_burrow_partition_status:
+    case f_kle_offset:
+    case f_kle_lag:
+    case f_kle_lag_seconds:
+    case f_kle_topic_sum_lag:
+    case f_warren_partition_lag_seconds:
+    case f_warren_records_lost:
+      return true;
+    default:
+      return false;
+  }
+}
 struct family_info {
   const char* name;
   const char* help;
@@ -479,7 +496,7 @@ class scrape_source final : public http::body_source {
         resume_group_ = g.group;
         stopped = true;
         return false;
-      });
+      }, reads_partitions(f));
       if (stopped) return;
       family_ = next_enabled(family_ + 1);
       started_ = false;
