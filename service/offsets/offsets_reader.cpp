@@ -731,7 +731,14 @@ struct offsets_reader::impl {
             },
             [&](const offsets::group_metadata& g) {
               ++stats.group_metadata;
-              if (g.protocol_type != "consumer" || !group_allowed(g.group)) return;
+              if (!group_allowed(g.group)) return;
+              if (g.protocol_type != "consumer") {
+                // Not a consumer assignment; but a group without members owns nothing, whatever
+                // protocol type the coordinator wrote with its empty generation.
+                if (g.members.empty())
+                  out.emplace_back(store_cmd::clear_owners{.group = group_name{std::string(g.group)}});
+                return;
+              }
               // A new generation replaces the whole assignment: partitions no member owns any
               // more lose their owner (Burrow keeps stale owners until the group is empty).
               out.emplace_back(store_cmd::clear_owners{.group = group_name{std::string(g.group)}});

@@ -99,6 +99,16 @@ std::vector<raw_record> commits(const std::string& g, std::int64_t now, bool rew
   return r;
 }
 
+// The data topic (2 partitions of 100 records) and the hand-made offsets topic; returns the
+// producer of offsets records.
+raw_producer topics_with_data(kafka_cluster& kafka) {
+  kafka.create_topic("fn-data", 2);
+  kafka.create_topic(log_topic, log_partitions);
+  producer(kafka.bootstrap()).produce("fn-data", 0, 100);
+  producer(kafka.bootstrap()).produce("fn-data", 1, 100);
+  return raw_producer(kafka.bootstrap());
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(fleet_notify)
@@ -106,11 +116,7 @@ BOOST_AUTO_TEST_SUITE(fleet_notify)
 BOOST_AUTO_TEST_CASE(one_open_per_incident_across_a_sigkill_of_the_owner) {
   const auto [group_a, group_b] = two_groups_of_one_partition();
   kafka_cluster kafka;
-  kafka.create_topic("fn-data", 2);
-  kafka.create_topic(log_topic, log_partitions);
-  producer(kafka.bootstrap()).produce("fn-data", 0, 100);
-  producer(kafka.bootstrap()).produce("fn-data", 1, 100);
-  raw_producer offsets(kafka.bootstrap());
+  raw_producer offsets = topics_with_data(kafka);
   const auto t0 = warren::wall_now_ms();
   offsets.send(log_topic, partition_of(group_a), commits(group_a, t0, false));
   offsets.send(log_topic, partition_of(group_a), commits(group_a, t0, true));  // A: ERR from the start
@@ -221,11 +227,7 @@ BOOST_AUTO_TEST_CASE(one_open_per_incident_across_a_sigkill_of_the_owner) {
 BOOST_AUTO_TEST_CASE(a_lag_only_change_reaches_every_instance) {
   const std::string group = "fn-group-lag";
   kafka_cluster kafka;
-  kafka.create_topic("fn-data", 2);
-  kafka.create_topic(log_topic, log_partitions);
-  producer(kafka.bootstrap()).produce("fn-data", 0, 100);
-  producer(kafka.bootstrap()).produce("fn-data", 1, 100);
-  raw_producer offsets(kafka.bootstrap());
+  raw_producer offsets = topics_with_data(kafka);
   const auto t0 = warren::wall_now_ms();
   offsets.send(log_topic, partition_of(group), commits(group, t0, false));  // OK, lag 2 × 20
 
