@@ -379,6 +379,9 @@ bool cluster_state::forget_partition(std::string_view group, std::string_view to
 }
 
 bool cluster_state::clear_owners(std::string_view group) {
+  // Owners still held for a topic without broker data belong to the generation being replaced:
+  // applied later, they would name members that are gone.
+  pending_.erase_owners(group);
   auto it = groups_.find(group);
   if (it == groups_.end()) return false;
   for (auto& [topic, gt] : it->second.topics) {

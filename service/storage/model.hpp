@@ -199,7 +199,8 @@ class cluster_state {
   /// entries for it; a topic left without any window leaves the group, and a group left without
   /// topics is removed (check has_group()). True when something was dropped.
   bool forget_partition(std::string_view group, std::string_view topic, partition_id partition);
-  /// Blanks owner and client id on every partition of an existing group. True when the group exists.
+  /// Blanks owner and client id on every partition of an existing group, and drops its owners still
+  /// held for topics without broker data (older than this call). True when the group exists.
   bool clear_owners(std::string_view group);
   /// True when the group existed.
   bool delete_group(std::string_view group);

@@ -34,6 +34,18 @@ bool pending_buffer::erase_partition(std::string_view topic, std::string_view gr
   return erased != 0;
 }
 
+std::size_t pending_buffer::erase_owners(std::string_view group) {
+  std::size_t erased = 0;
+  if (size_ == 0) return erased;
+  for (auto it = by_topic_.begin(); it != by_topic_.end();) {
+    const auto n = std::erase_if(it->second, [&](const held_entry& e) { return !e.is_commit && e.group == group; });
+    size_ -= n;
+    erased += n;
+    it = it->second.empty() ? by_topic_.erase(it) : std::next(it);
+  }
+  return erased;
+}
+
 void pending_buffer::erase_topic(std::string_view topic) {
   auto it = by_topic_.find(topic);
   if (it == by_topic_.end()) return;

@@ -40,6 +40,8 @@ class pending_buffer {
   void release(std::string_view topic, Apply&& apply);
   /// Drops the entries held for one (group, topic, partition). True when there were any.
   bool erase_partition(std::string_view topic, std::string_view group, std::int32_t partition);
+  /// Drops the owners held for `group` on any topic (its commits stay). Returns how many.
+  std::size_t erase_owners(std::string_view group);
   /// Drops everything held for `topic` (not counted as dropped).
   void erase_topic(std::string_view topic);
   /// Drops the entries held since before `held_before` (ms); they count in dropped().

@@ -471,6 +471,30 @@ BOOST_AUTO_TEST_CASE(commits_for_unknown_topic_are_held_and_applied_when_broker_
   BOOST_TEST(v.partitions[1].owner == "/10.0.0.9");
 }
 
+// A group's members left (an empty generation) before broker data knew the topic: the owner held
+// from the older generation must not appear once the topic's log end arrives (seen in
+// integration.admin_source under load: the reader read both records before the first poll).
+BOOST_AUTO_TEST_CASE(owners_held_before_a_new_generation_are_not_applied) {
+  cluster_state s(burrow_test_options());
+  commit(s, "g", 0, 100, 1, now_ms - 5000, now, "new");
+  s.set_owner({"g", "new", partition_id{0}, "/10.0.0.9", "c9"}, now);
+  commit(s, "other", 0, 100, 2, now_ms - 5000, now, "new");
+  s.set_owner({"other", "new", partition_id{0}, "/10.0.0.8", "c8"}, now);
+  BOOST_TEST(s.pending_count() == 4u);
+  BOOST_TEST(s.clear_owners("g"));  // g's next generation has no members
+  BOOST_TEST(s.pending_count() == 3u);  // its commit stays held, the other group's owner too
+  s.set_broker_offset({"new", partition_id{0}, 1, offset_t{500}}, now);
+  BOOST_TEST(s.pending_count() == 0u);
+  group_view v;
+  BOOST_REQUIRE(s.view_group("g", now, v));
+  BOOST_TEST_REQUIRE(v.partitions.size() == 1u);
+  BOOST_TEST(v.partitions[0].owner.empty());
+  BOOST_TEST(v.partitions[0].client_id.empty());
+  BOOST_TEST(v.window(v.partitions[0]).size() == 1u);
+  BOOST_REQUIRE(s.view_group("other", now, v));
+  BOOST_TEST(v.partitions[0].owner == "/10.0.0.8");
+}
+
 BOOST_AUTO_TEST_CASE(commits_beyond_known_partition_count_are_held_until_it_grows) {
   auto s = with_topic(burrow_test_options(), 1000, 1);
   BOOST_TEST(static_cast<int>(commit(s, "g", 3, 10, 1, now_ms)) == static_cast<int>(commit_outcome::held));
