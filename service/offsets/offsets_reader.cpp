@@ -51,6 +51,8 @@ std::string list_text(const std::vector<std::int32_t>& ps) {
 //   1 000 000, 32 MB: 801 k/s, 1 039 MB     (steady RSS afterwards 680-730 MB in all three)
 // The middle one is the default: 2.7x the smallest's rate for under a quarter of the largest's
 // extra peak. (No config key sets these; the client settings only carry TLS/SASL properties.)
+// During the replay the reader also wakes the fetcher itself after each drain (wake_fetcher):
+// 1 M partitions then 0.9-1.26 M records/s instead of 0.55 M, the same peak.
 constexpr std::pair<const char*, const char*> prefetch_defaults[] = {
     {"fetch.wait.max.ms", "100"},
     {"fetch.max.bytes", "16777216"},            // 16 MB per fetch response
@@ -502,6 +504,21 @@ struct offsets_reader::impl {
 
   // After a drain: the topic readable again after a refusal (issue 13, fallback = "none"), the
   // replay's progress, and the heap trimmed once it is caught up.
+  // Replay (issue 12): the prefetch queue was just emptied. librdkafka 2.0.2 fetches a partition
+  // that went over its queue bounds again only when the leader's broker thread next wakes (up to
+  // 1 s later); a ListOffsets request is an op on that thread, so it wakes now and refetches.
+  task<void> wake_fetcher() {
+    auto* rk = consumer->raw();
+    std::vector<std::int32_t> mine;  // cluster-group: the partitions this member reads
+    for (std::size_t i = 0; i < partitions.size(); ++i)
+      if (!grouped || owns(static_cast<std::int32_t>(i))) mine.push_back(partitions[i]);
+    if (mine.empty()) co_return;
+    std::map<std::string, std::vector<std::int32_t>> query{{module.offsets_topic, std::move(mine)}};
+    std::function<kafka::end_offsets_result()> list = [rk, query] { return kafka::list_offsets(rk, query, -1, 1000); };
+    co_await pool.offload(std::move(list));
+    ++stats.fetcher_wakes;
+  }
+
   task<void> after_drain(std::uint64_t records_before) {
     if (!stats.unreadable.empty() && stats.records > records_before) {
       log_info("offsets", "consumer ", module.name, ": ", module.offsets_topic, " can be read again");
@@ -509,6 +526,7 @@ struct offsets_reader::impl {
       if (state_changed) state_changed();
     }
     update_progress();
+    if (!stats.caught_up && consumer && stats.records > records_before) co_await wake_fetcher();
     if (stats.caught_up && !heap_trimmed) {
       heap_trimmed = true;
       co_await trim_heap();

@@ -41,6 +41,7 @@ struct reader_stats {
   std::uint64_t tombstones = 0;           ///< offset + group tombstones
   std::uint64_t group_metadata = 0;       ///< group metadata records
   std::uint64_t other_records = 0;        ///< KIP-848/share/streams records, skipped
+  std::uint64_t fetcher_wakes = 0;        ///< replay: ListOffsets sent to wake the fetcher after a drain
   std::uint64_t filtered = 0;             ///< commits dropped by group-allowlist/denylist
   std::array<std::uint64_t, 16> errors{};  ///< decode errors by offsets::error_reason
   std::int64_t replay_target = 0;         ///< end offsets (summed) that existed at start (cluster-group: at assignment, owned partitions)

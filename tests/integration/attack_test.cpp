@@ -2,7 +2,7 @@
 // std::regex backtrack for seconds, a 32 000-character group name with a pattern that made it
 // recurse once per character (a segfault), slowloris connections and oversized headers.
 // Throughout each attack a probe asks /burrow/admin every 50 ms and the test asserts every answer
-// came within 100 ms, and that the process is alive at the end and stops on SIGTERM.
+// came within 1 s, and that the process is alive at the end and stops on SIGTERM.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -95,7 +95,9 @@ class admin_probe {
             std::this_thread::sleep_for(50ms);  // the probe's pace, not a wait for a condition
           }
         }) {}
-  /// Stops probing and checks every answer was GOOD within 100 ms.
+  /// Stops probing and checks every answer was GOOD within 1 s. The attacks froze the server for
+  /// 2.8 s to minutes; a quiet run answers in under 40 ms, but two sanitized suites side by side on
+  /// a 2-core CI machine once delayed one probe 586 ms (the slowest is printed either way).
   void check(const std::string& what) {
     // At least 20 probes (one second) span the attack and what it left behind (subscriptions,
     // held connections).
@@ -105,7 +107,7 @@ class admin_probe {
     BOOST_TEST_MESSAGE(what << ": " << probes_ << " probes of /burrow/admin, slowest " << max_us_ / 1000.0 << " ms");
     BOOST_TEST(probes_ > 0);
     BOOST_TEST(failures_ == 0, what << ": " << failures_ << " probes failed");
-    BOOST_TEST(max_us_ < 100'000, what << ": slowest /burrow/admin answer " << max_us_ / 1000.0 << " ms");
+    BOOST_TEST(max_us_ < 1'000'000, what << ": slowest /burrow/admin answer " << max_us_ / 1000.0 << " ms");
   }
 
  private:
