@@ -502,8 +502,6 @@ struct offsets_reader::impl {
     if (state_changed) state_changed();
   }
 
-  // After a drain: the topic readable again after a refusal (issue 13, fallback = "none"), the
-  // replay's progress, and the heap trimmed once it is caught up.
   // Replay (issue 12): the prefetch queue was just emptied. librdkafka 2.0.2 fetches a partition
   // that went over its queue bounds again only when the leader's broker thread next wakes (up to
   // 1 s later); a ListOffsets request is an op on that thread, so it wakes now and refetches.
@@ -519,6 +517,8 @@ struct offsets_reader::impl {
     ++stats.fetcher_wakes;
   }
 
+  // After a drain: the topic readable again after a refusal (issue 13, fallback = "none"), the
+  // replay's progress and its fetcher woken, and the heap trimmed once it is caught up.
   task<void> after_drain(std::uint64_t records_before) {
     if (!stats.unreadable.empty() && stats.records > records_before) {
       log_info("offsets", "consumer ", module.name, ": ", module.offsets_topic, " can be read again");
@@ -749,14 +749,7 @@ struct offsets_reader::impl {
             },
             [&](const offsets::group_metadata& g) {
               ++stats.group_metadata;
-              if (!group_allowed(g.group)) return;
-              if (g.protocol_type != "consumer") {
-                // Not a consumer assignment; but a group without members owns nothing, whatever
-                // protocol type the coordinator wrote with its empty generation.
-                if (g.members.empty())
-                  out.emplace_back(store_cmd::clear_owners{.group = group_name{std::string(g.group)}});
-                return;
-              }
+              if (g.protocol_type != "consumer" || !group_allowed(g.group)) return;
               // A new generation replaces the whole assignment: partitions no member owns any
               // more lose their owner (Burrow keeps stale owners until the group is empty).
               out.emplace_back(store_cmd::clear_owners{.group = group_name{std::string(g.group)}});
