@@ -106,9 +106,12 @@ class subscriber {
           owner.note_failure(std::string("event handler threw: ") + ex.what());
         }
       }
+      if (after_slice_) after_slice_();
       co_await asio::post(owner.executor(), asio::use_awaitable);
     }
   }
+  /// Called after each slice of events the drain handed to the handler (before it yields).
+  void after_slice(std::function<void()> f) { after_slice_ = std::move(f); }
   /// Wakes an idle drain loop (stop and fault injection use it).
   void interrupt() { wake_.cancel(); }
 
@@ -120,6 +123,7 @@ class subscriber {
   feed<Event>* feed_;
   asio::steady_timer wake_;
   handler handler_;
+  std::function<void()> after_slice_;
   bool idle_ = false;
   std::deque<std::string> order_;
   std::unordered_map<std::string, Event> pending_;

@@ -14,18 +14,10 @@ namespace warren::ws {
 // once per distinct filter (a pattern search is the expensive part) rather than once per client.
 struct filter_slot {
   subscription_filter filter;
-  std::size_t refs = 0;
-  std::uint64_t gen = 0;  // change generation `result` was computed for
-  bool result = false;
+  std::size_t refs = 0;       // subscriptions using the slot
+  std::size_t full_refs = 0;  // of which at detail full
+  std::vector<std::uint8_t> turn;  // whether each change of the current turn matches
   std::list<filter_slot>::iterator self;
-
-  bool matches(std::uint64_t change, std::string_view cluster, std::string_view group) {
-    if (gen != change) {
-      gen = change;
-      result = filter.matches(cluster, group);
-    }
-    return result;
-  }
 };
 
 namespace {
@@ -44,8 +36,8 @@ bool snapshot_room(const ws_outbox& o) {
 }
 }  // namespace
 
-bool ws_client::sub::wants(std::uint64_t change, std::string_view cluster, std::string_view group) const {
-  if (!filter->matches(change, cluster, group)) return false;
+bool ws_client::sub::wants(std::size_t change, std::string_view cluster, std::string_view group) const {
+  if (change >= filter->turn.size() ? !filter->filter.matches(cluster, group) : !filter->turn[change]) return false;
   if (!pending) return true;
   // Not scanned yet: the part that scans the group carries its state as of then.
   return scanned_any && at_or_before(cluster, group, after_cluster, after_group);
@@ -70,6 +62,11 @@ ws_hub::ws_hub(asio::any_io_executor ex, supervisor& sup, group_evaluator& evalu
   // Groups kept before the hub subscribed (later ones arrive as changes).
   evaluator_.for_each("", [this](const group_status& g) { kept_keys_.insert(change_key(g.cluster, g.group)); });
   status_sub_ = std::make_unique<subscriber<status_event>>(evaluator.changes(), ex, [this](status_event& e) {
+    // A drain slice is one turn (begin_changes), fanned out when the slice ends.
+    if (!slice_open_) {
+      slice_open_ = true;
+      begin_changes();
+    }
     // The queue coalesces per group: deliver the status as it is now. A group that came and went
     // before this turn was never announced, so nothing is sent for it.
     const auto current = evaluator_.status(e.cluster, e.group);
@@ -84,6 +81,12 @@ ws_hub::ws_hub(asio::any_io_executor ex, supervisor& sup, group_evaluator& evalu
     else kept_keys_.erase(change_key(e.cluster, e.group));
     if (!current && e.previous == status_code::notfound) return;
     on_change(group_status_changed{e.cluster, e.group, current ? &*current : nullptr, e.previous});
+  });
+  status_sub_->after_slice([this] {
+    if (slice_open_) {
+      slice_open_ = false;
+      end_changes();
+    }
   });
   cluster_sub_ = std::make_unique<subscriber<cluster_event>>(cluster_changes, ex,
                                                              [this](cluster_event& e) { on_cluster(e.cluster); });
@@ -163,13 +166,14 @@ void ws_hub::attach(ws_client& c) {
 
 void ws_hub::detach(ws_client& c) {
   forget_snapshots(c);
-  for (auto& s : c.subs_) release(s.filter);
+  for (auto& s : c.subs_) release(s.filter, s.detail);
   c.subs_.clear();
   clients_.erase(c.reg_);
   c.hub_ = nullptr;
 }
 
-void ws_hub::release(filter_slot* f) {
+void ws_hub::release(filter_slot* f, detail_level d) {
+  if (d == detail_level::full) --f->full_refs;
   if (--f->refs == 0) filters_.erase(f->self);
 }
 
@@ -217,36 +221,104 @@ void ws_hub::send_remote(const std::string& cluster, const std::string& group, s
   }, false);
 }
 
+void ws_hub::begin_changes() { ++holding_; }
+
+void ws_hub::end_changes() {
+  if (holding_ > 0 && --holding_ == 0) flush_turn();
+}
+
 void ws_hub::fan_out(std::string_view cluster, std::string_view group,
                      const std::function<change_payload(detail_level)>& make, bool same_for_all_details) {
   if (stopping_ || clients_.empty()) return;
-  ++change_gen_;
-  // Built at most once per detail level, shared by every client that gets this change.
-  std::shared_ptr<const change_payload> full, summary;
-  auto payload = [&](detail_level d) -> std::shared_ptr<const change_payload> {
-    auto& p = (same_for_all_details || d == detail_level::full) ? full : summary;
-    if (!p) {
-      auto made = std::make_shared<change_payload>(make(d));
-      made->key = change_key(cluster, group);
-      p = std::move(made);
-    }
-    return p;
-  };
-  for (auto* c : clients_) {
-    if (c->closing || c->subs_.empty()) continue;
-    bool any = false, want_full = false;
-    for (const auto& s : c->subs_)
-      if (s.wants(change_gen_, cluster, group)) {
-        any = true;
-        want_full = want_full || s.detail == detail_level::full;
-      }
-    if (!any) continue;
-    switch (c->outbox.push_change(payload(want_full ? detail_level::full : detail_level::summary))) {
-      case push_result::queued: c->wake(); break;
-      case push_result::coalesced: ++stats_.messages_coalesced; break;
-      case push_result::full: too_slow(*c); break;
+  // Matched once per distinct filter; the payload built at most once per detail level a matching
+  // subscription asks for, shared by every client that gets this change.
+  bool need_full = false, need_summary = false;
+  for (auto& f : filters_) {
+    const bool m = f.filter.matches(cluster, group);
+    f.turn.resize(turn_.size(), 0);
+    f.turn.push_back(m ? 1 : 0);
+    if (m) {
+      need_full = need_full || f.full_refs > 0;
+      need_summary = need_summary || f.refs > f.full_refs;
     }
   }
+  if (!need_full && !need_summary) {
+    for (auto& f : filters_) f.turn.pop_back();
+  } else {
+    auto build = [&](detail_level d) {
+      auto made = std::make_shared<change_payload>(make(d));
+      made->key = change_key(cluster, group);
+      return std::shared_ptr<const change_payload>(std::move(made));
+    };
+    turn_change t;
+    if (same_for_all_details) {
+      t.full = t.summary = build(detail_level::full);
+    } else {
+      if (need_full) t.full = build(detail_level::full);
+      if (need_summary) t.summary = build(detail_level::summary);
+    }
+    turn_.push_back(std::move(t));
+  }
+  if (holding_ == 0) flush_turn();
+}
+
+void ws_hub::flush_turn() {
+  if (turn_.empty()) return;
+  std::vector<turn_change> turn;
+  turn.swap(turn_);
+  const std::size_t n = turn.size();
+  // The turn's changes at one level, for clients that want all of them there: one outbox entry.
+  std::shared_ptr<const change_batch> batches[2];
+  auto batch_of = [&](bool full) -> const std::shared_ptr<const change_batch>& {
+    auto& b = batches[full ? 1 : 0];
+    if (!b) {
+      auto made = std::make_shared<change_batch>();
+      made->changes.reserve(n);
+      for (const auto& t : turn) made->add(full ? t.full : t.summary);
+      b = std::move(made);
+    }
+    return b;
+  };
+  std::vector<std::pair<std::size_t, bool>> wanted;  // (change, at detail full)
+  for (auto* c : clients_) {
+    if (c->closing || c->subs_.empty()) continue;
+    wanted.clear();
+    std::size_t fulls = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& key = (turn[i].full ? turn[i].full : turn[i].summary)->key;
+      const auto cluster = key_cluster(key), group = key_group(key);
+      bool any = false, want_full = false;
+      for (const auto& s : c->subs_)
+        if (s.wants(i, cluster, group)) {
+          any = true;
+          want_full = want_full || s.detail == detail_level::full;
+        }
+      if (!any) continue;
+      wanted.emplace_back(i, want_full);
+      fulls += want_full ? 1 : 0;
+    }
+    if (wanted.empty()) continue;
+    bool queued = false, full = false;
+    if (n > 1 && wanted.size() == n && (fulls == 0 || fulls == n)) {
+      auto r = c->outbox.push_batch(batch_of(fulls == n));
+      stats_.messages_coalesced += r.coalesced_count;
+      queued = r.result == push_result::queued;
+      full = r.result == push_result::full;
+    } else {
+      for (auto [i, f] : wanted) {
+        auto r = c->outbox.push_change(f ? turn[i].full : turn[i].summary);
+        if (r == push_result::queued) queued = true;
+        else if (r == push_result::coalesced) ++stats_.messages_coalesced;
+        else {
+          full = true;
+          break;
+        }
+      }
+    }
+    if (full) too_slow(*c);
+    else if (queued) c->wake();
+  }
+  for (auto& f : filters_) f.turn.clear();
 }
 
 void ws_hub::too_slow(ws_client& c) {
@@ -318,13 +390,14 @@ void ws_hub::subscribe(ws_client& c, subscribe_request r) {
   }
   auto slot = std::find_if(filters_.begin(), filters_.end(), [&](const auto& f) { return f.filter.same_as(filter); });
   if (slot == filters_.end()) {
-    slot = filters_.insert(filters_.end(), filter_slot{std::move(filter), 0, 0, false, {}});
+    slot = filters_.insert(filters_.end(), filter_slot{std::move(filter), 0, 0, {}, {}});
     slot->self = slot;
   }
   ++slot->refs;
+  if (r.detail == detail_level::full) ++slot->full_refs;
   ws_client::sub* s = nullptr;
   if (existing != c.subs_.end()) {  // same id: the new filter replaces the old one, its snapshot starts over
-    release(existing->filter);
+    release(existing->filter, existing->detail);
     existing->filter = &*slot;
     existing->detail = r.detail;
     s = &*existing;
@@ -480,7 +553,7 @@ void ws_hub::unsubscribe(ws_client& c, const std::string& id) {
     queue(c, error_message({error_code::unknown_subscription, "no subscription with id '" + id + "'", id}));
     return;
   }
-  release(it->filter);
+  release(it->filter, it->detail);
   c.subs_.erase(it);
   // Nothing for this subscription alone arrives after the acknowledgement.
   c.outbox.remove_changes_if([&](std::string_view key) {

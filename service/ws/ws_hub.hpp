@@ -149,7 +149,8 @@ class ws_client {
     std::string after_cluster, after_group;
     std::size_t part = 0;
     /// Whether a change of (cluster, group) is for this subscription now (see ws_hub.hpp).
-    bool wants(std::uint64_t change, std::string_view cluster, std::string_view group) const;
+    /// `change`: its index in the hub's current turn.
+    bool wants(std::size_t change, std::string_view cluster, std::string_view group) const;
   };
   ws_hub* hub_;
   std::function<void()> wake_;
@@ -182,6 +183,12 @@ class ws_hub {
 
   /// The evaluator's subscriber; public so benchmarks can drive the fan-out directly.
   void on_change(const group_status_changed& ev);
+  /// Changes passed between begin_changes() and the matching end_changes() are one turn, fanned
+  /// out at end_changes(): each client is visited once per turn, and a client that wants every
+  /// change of the turn at one detail level gets them as one shared outbox entry (ws_outbox.hpp).
+  /// The evaluator's changes are a turn per drain slice; a change outside a turn is sent at once.
+  void begin_changes();
+  void end_changes();
   /// Issue 14: streams the groups of `fleet` too (the statuses other instances publish); set once,
   /// when the fleets start. `fleet` must outlive the hub's use of it (until stop()).
   void set_fleet(const fleet_view* fleet);
@@ -210,8 +217,8 @@ class ws_hub {
   void attach(ws_client& c);
   void detach(ws_client& c);
   void queue(ws_client& c, server_message m, bool barrier = false);
-  /// Queues a change of (cluster, group) for every client whose subscriptions want it; `make`
-  /// builds the payload at a detail level, at most once per level.
+  /// Adds a change of (cluster, group) to the turn (fanned out now when no turn is held); `make`
+  /// builds the payload at a detail level, at most once per level a matching subscription wants.
   void fan_out(std::string_view cluster, std::string_view group,
                const std::function<change_payload(detail_level)>& make, bool same_for_all_details);
   /// The fleet's status of a group this instance does not evaluate, as a change to send.
@@ -219,7 +226,9 @@ class ws_hub {
   void too_slow(ws_client& c);
   void subscribe(ws_client& c, subscribe_request r);
   void unsubscribe(ws_client& c, const std::string& id);
-  void release(filter_slot* f);
+  void release(filter_slot* f, detail_level d);
+  /// Queues the current turn's changes into the outboxes of the clients that want them.
+  void flush_turn();
   /// Runs one snapshot slice of c's first pending subscription; false when c has none left.
   bool snapshot_slice(ws_client& c);
   void finish_snapshot(ws_client& c, ws_client::sub& s);
@@ -235,7 +244,12 @@ class ws_hub {
   bool stopping_ = false;
   std::list<ws_client*> clients_;
   std::list<filter_slot> filters_;  // distinct filters, shared by subscriptions; matched once per change
-  std::uint64_t change_gen_ = 0;
+  struct turn_change {
+    std::shared_ptr<const change_payload> full, summary;  // null: no subscription wants that level
+  };
+  std::vector<turn_change> turn_;  // changes waiting for end_changes()
+  int holding_ = 0;                // begin_changes() depth
+  bool slice_open_ = false;        // the evaluator's drain slice holds a turn
   std::uint64_t next_sub_ = 0;
   freshness_query freshness_;
   const fleet_view* fleet_ = nullptr;

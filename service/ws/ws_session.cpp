@@ -159,18 +159,18 @@ struct connection {
         cut();
         co_return;
       }
-      // Drop the payload references now (an idle client holds none), and the scratch of a large
-      // drain (10 000 idle clients must not each keep one).
+      // Drop the payload references now, and, when nothing more is queued, the scratch: 10 000
+      // idle clients must not each keep a drain's worth (a busy writer keeps it for the next).
       taken.clear();
       refs.clear();
-      if (taken.capacity() > 64) {
+      if (c.outbox.empty()) {
         taken = {};
         refs = {};
         pieces = {};
         buffers = {};
         heads = {};
+        frame = {};
       }
-      if (c.outbox.empty() && frame.capacity() > 64 * 1024) frame = {};  // idle: keeps no large frame
     }
     if (c.closing && !dead) {
       auto [ec] = co_await ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(c.close_code), c.close_reason), use_nothrow);

@@ -257,19 +257,15 @@ BOOST_AUTO_TEST_CASE(outbox_coalesces_latest_per_group_in_place) {
   BOOST_TEST((box.push_change(change("b", "b2")) == push_result::coalesced));  // full, but coalesces
   BOOST_TEST((box.push_change(change("c", "c1")) == push_result::full));
   BOOST_TEST(box.size() == 3u);
-  BOOST_TEST(box.front().text_body() == "a2");
-  box.pop_front();
-  BOOST_TEST(box.front().text_body() == "b2");
-  box.pop_front();
+  BOOST_TEST(box.take_front().text_body() == "a2");
+  BOOST_TEST(box.take_front().text_body() == "b2");
   // A change of a group no longer queued is queued anew.
   BOOST_TEST((box.push_change(change("a", "a3")) == push_result::queued));
-  BOOST_TEST(box.front().type == "pong");
-  box.pop_front();
-  BOOST_TEST(box.front().text_body() == "a3");
+  BOOST_TEST(box.take_front().type == "pong");
   auto taken = box.take_front();
   BOOST_TEST(taken.text_body() == "a3");
   BOOST_TEST((box.push_change(change("a", "a4")) == push_result::queued));  // not into the taken one
-  BOOST_TEST(box.front().text_body() == "a4");
+  BOOST_TEST(box.take_front().text_body() == "a4");
   BOOST_TEST(key_cluster(change_key("local", "g")) == "local");
   BOOST_TEST(key_group(change_key("local", "g")) == "g");
 }
@@ -281,10 +277,7 @@ BOOST_AUTO_TEST_CASE(outbox_snapshot_is_a_coalescing_barrier) {
   BOOST_TEST((box.push_change(change("a", "a2")) == push_result::queued));  // after the snapshot
   BOOST_TEST((box.push_change(change("a", "a3")) == push_result::coalesced));
   std::vector<std::string> order;
-  while (!box.empty()) {
-    order.push_back(box.front().text_body());
-    box.pop_front();
-  }
+  while (!box.empty()) order.push_back(box.take_front().text_body());
   BOOST_TEST((order == std::vector<std::string>{"a1", "S", "a3"}));
 }
 
@@ -394,11 +387,122 @@ BOOST_AUTO_TEST_CASE(outbox_remove_and_clear) {
   BOOST_TEST(box.remove_changes_if([](std::string_view k) { return key_group(k) == "a"; }) == 1u);
   BOOST_TEST(box.size() == 2u);
   BOOST_TEST((box.push_change(change("b", "b2")) == push_result::coalesced));
-  BOOST_TEST(box.front().text_body() == "b2");
+  BOOST_TEST(box.take_front().text_body() == "b2");
+  box.push_change(change("b", "b3"));
   BOOST_TEST(box.clear() == 2u);
   BOOST_TEST(box.empty());
   box.push_final("error", "}");
   BOOST_TEST(box.size() == 1u);
+}
+
+std::shared_ptr<const change_batch> batch_of(std::initializer_list<std::pair<const char*, const char*>> changes) {
+  auto b = std::make_shared<change_batch>();
+  for (const auto& [group, body] : changes) b->add(change(group, body));
+  return b;
+}
+
+std::vector<std::string> bodies(ws_outbox& box) {
+  std::vector<std::string> out;
+  while (!box.empty()) out.push_back(box.take_front().text_body());
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(outbox_batch_into_an_empty_outbox_is_one_entry_handed_out_as_messages) {
+  ws_outbox box(10);
+  auto b = batch_of({{"a", "a1"}, {"b", "b1"}, {"c", "c1"}});
+  auto r = box.push_batch(b);
+  BOOST_TEST((r.result == push_result::queued));
+  BOOST_TEST(box.size() == 3u);
+  BOOST_TEST(box.bytes() == b->bytes);
+  BOOST_TEST(b->bytes == 3 * (2 + outbox_entry::head_bytes));
+  // take() splits the batch at its message bound and hands out single messages.
+  std::vector<outbox_entry> out;
+  BOOST_TEST(box.take(out, 2, 1 << 20) == 2u);
+  BOOST_REQUIRE(out.size() == 2u);
+  BOOST_TEST(out[0].text_body() == "a1");
+  BOOST_TEST(out[1].text_body() == "b1");
+  BOOST_TEST(out[1].type == status_type);
+  BOOST_TEST(box.size() == 1u);
+  BOOST_TEST(box.bytes() == 2 + outbox_entry::head_bytes);
+  BOOST_TEST((bodies(box) == std::vector<std::string>{"c1"}));
+  BOOST_TEST(box.bytes() == 0u);
+  // The byte bound splits it too.
+  box.push_batch(b);
+  out.clear();
+  BOOST_TEST(box.take(out, 100, 2 * (2 + outbox_entry::head_bytes)) == 2u);
+  BOOST_TEST(box.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(outbox_changes_after_a_batch_coalesce_into_it_in_place) {
+  ws_outbox box(10);
+  box.push_batch(batch_of({{"a", "a1"}, {"b", "b1"}}));
+  BOOST_TEST((box.push_change(change("a", "a2")) == push_result::coalesced));
+  BOOST_TEST((box.push_change(change("c", "c1")) == push_result::queued));
+  BOOST_TEST(box.size() == 3u);
+  // A second batch into a non-empty outbox: one by one, coalescing.
+  auto r = box.push_batch(batch_of({{"b", "b2"}, {"d", "d1"}}));
+  BOOST_TEST((r.result == push_result::queued));
+  BOOST_TEST(r.coalesced_count == 1u);
+  BOOST_TEST(box.size() == 4u);
+  BOOST_TEST((bodies(box) == std::vector<std::string>{"a2", "b2", "c1", "d1"}));
+  // Every change of the batch coalescing: nothing new queued.
+  box.push_change(change("a", "a3"));
+  r = box.push_batch(batch_of({{"a", "a4"}}));
+  BOOST_TEST((r.result == push_result::coalesced));
+  BOOST_TEST((bodies(box) == std::vector<std::string>{"a4"}));
+}
+
+BOOST_AUTO_TEST_CASE(outbox_batch_partly_taken_then_coalesced_keeps_the_order) {
+  ws_outbox box(10);
+  box.push_batch(batch_of({{"a", "a1"}, {"b", "b1"}, {"c", "c1"}}));
+  BOOST_TEST(box.take_front().text_body() == "a1");
+  // "a" is on the wire: a newer one queues anew; "c" is still queued in the batch: replaced there.
+  BOOST_TEST((box.push_change(change("a", "a2")) == push_result::queued));
+  BOOST_TEST((box.push_change(change("c", "c2")) == push_result::coalesced));
+  BOOST_TEST((bodies(box) == std::vector<std::string>{"b1", "c2", "a2"}));
+}
+
+BOOST_AUTO_TEST_CASE(outbox_batch_before_a_snapshot_barrier_is_not_coalesced_into) {
+  ws_outbox box(10);
+  box.push_batch(batch_of({{"a", "a1"}, {"b", "b1"}}));
+  box.push_control("snapshot", "S", true);
+  BOOST_TEST((box.push_change(change("a", "a2")) == push_result::queued));
+  BOOST_TEST((box.push_change(change("a", "a3")) == push_result::coalesced));
+  BOOST_TEST(box.size() == 4u);
+  BOOST_TEST((bodies(box) == std::vector<std::string>{"a1", "b1", "S", "a3"}));
+}
+
+BOOST_AUTO_TEST_CASE(outbox_batch_over_a_bound_is_queued_one_by_one_up_to_it) {
+  ws_outbox box(2);
+  auto r = box.push_batch(batch_of({{"a", "a1"}, {"b", "b1"}, {"c", "c1"}}));
+  BOOST_TEST((r.result == push_result::full));
+  BOOST_TEST((bodies(box) == std::vector<std::string>{"a1", "b1"}));
+  // Repeats of one group coalesce as they would one by one, so the bound counts distinct groups.
+  r = box.push_batch(batch_of({{"a", "a1"}, {"a", "a2"}, {"a", "a3"}}));
+  BOOST_TEST((r.result == push_result::queued));
+  BOOST_TEST(r.coalesced_count == 2u);
+  BOOST_TEST((bodies(box) == std::vector<std::string>{"a3"}));
+  // The byte bound: an empty outbox takes a batch within it as one entry, not one over it.
+  ws_outbox bytes_box(100, 2 * (2 + outbox_entry::head_bytes));
+  r = bytes_box.push_batch(batch_of({{"a", "a1"}, {"b", "b1"}, {"c", "c1"}}));
+  BOOST_TEST((r.result == push_result::full));
+  BOOST_TEST(bytes_box.bytes_full());
+  BOOST_TEST(bytes_box.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(outbox_remove_and_clear_reach_into_batches) {
+  ws_outbox box(10);
+  box.push_batch(batch_of({{"a", "a1"}, {"b", "b1"}, {"c", "c1"}}));
+  box.push_control("snapshot", "S", true);  // the batch is before the barrier: not expanded
+  box.push_change(change("a", "a2"));
+  BOOST_TEST(box.remove_changes_if([](std::string_view k) { return key_group(k) == "a"; }) == 2u);
+  BOOST_TEST(box.size() == 3u);
+  BOOST_TEST(box.bytes() == 2 * (2 + outbox_entry::head_bytes) + 1 + outbox_entry::head_bytes);
+  BOOST_TEST((bodies(box) == std::vector<std::string>{"b1", "c1", "S"}));
+  box.push_batch(batch_of({{"a", "a1"}, {"b", "b1"}}));
+  BOOST_TEST(box.clear() == 2u);
+  BOOST_TEST(box.empty());
+  BOOST_TEST(box.bytes() == 0u);
 }
 
 // ---- the hub, driven without sockets ----
@@ -473,6 +577,69 @@ BOOST_FIXTURE_TEST_CASE(hub_answers_and_fans_out_with_gapless_seq, hub_fixture) 
   BOOST_TEST(got_a[0].at("seq").as_int64() == 3);
   BOOST_TEST(got_a[1].at("seq").as_int64() == 4);
   BOOST_TEST(got_b[0].at("seq").as_int64() == 3);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_turn_of_changes_reaches_each_client_once_as_its_filters_and_details_ask, hub_fixture) {
+  hub_options o;
+  o.limits.outbox = 16;
+  hub_fixture big(o);
+  int wakes_all = 0;
+  ws_client all(big.hub, [&] { ++wakes_all; });
+  ws_client orders(big.hub, [] {});
+  ws_client full(big.hub, [] {});
+  ws_client mixed(big.hub, [] {});
+  big.hub.on_text(all, R"({"type":"subscribe","detail":"summary"})");
+  big.hub.on_text(orders, R"({"type":"subscribe","pattern":"^orders"})");
+  big.hub.on_text(full, R"({"type":"subscribe"})");
+  big.hub.on_text(mixed, R"({"type":"subscribe","id":"s","detail":"summary","pattern":"^(billing|shipping)"})");
+  big.hub.on_text(mixed, R"({"type":"subscribe","id":"f","group":"orders"})");
+  for (auto* c : {&all, &orders, &full, &mixed}) big.drain(*c);
+  const int wakes_before = wakes_all;
+  auto o1 = make_status("local", "orders", status_code::ok);
+  auto b1 = make_status("local", "billing", status_code::warn);
+  auto s1 = make_status("local", "shipping", status_code::ok);
+  auto o2 = make_status("local", "orders", status_code::err);
+  big.hub.begin_changes();
+  big.publish(o1, status_code::notfound);
+  big.publish(b1, status_code::notfound);
+  big.publish(s1, status_code::notfound);
+  big.publish(o2, status_code::ok);
+  BOOST_TEST(all.outbox.empty());  // held until the turn ends
+  big.hub.end_changes();
+  BOOST_TEST(wakes_all == wakes_before + 1);  // one wake for the turn
+  BOOST_TEST(all.outbox.size() == 4u);
+  auto groups_of = [](const std::vector<json::value>& ms) {
+    std::vector<std::string> out;
+    for (const auto& m : ms) out.emplace_back(m.at("group").as_string());
+    return out;
+  };
+  auto got_all = big.drain(all);
+  BOOST_TEST((groups_of(got_all) == std::vector<std::string>{"orders", "billing", "shipping", "orders"}));
+  for (const auto& m : got_all) BOOST_TEST(m.at("detail").as_string() == "summary");
+  BOOST_TEST(got_all.back().at("status").at("status").as_string() == "ERR");  // the latest state last
+  auto got_full = big.drain(full);
+  BOOST_TEST((groups_of(got_full) == std::vector<std::string>{"orders", "billing", "shipping", "orders"}));
+  for (const auto& m : got_full) BOOST_TEST(m.at("detail").as_string() == "full");
+  // A client that wants some of the turn gets them one by one, coalesced per group.
+  auto got_orders = big.drain(orders);
+  BOOST_REQUIRE(got_orders.size() == 1u);
+  BOOST_TEST(got_orders[0].at("status").at("status").as_string() == "ERR");
+  BOOST_TEST(got_orders[0].at("detail").as_string() == "full");
+  // Every change, but at two levels: one by one, each at the level its subscription asks.
+  auto got_mixed = big.drain(mixed);
+  BOOST_TEST((groups_of(got_mixed) == std::vector<std::string>{"orders", "billing", "shipping"}));
+  BOOST_TEST(got_mixed[0].at("detail").as_string() == "full");
+  BOOST_TEST(got_mixed[0].at("status").at("status").as_string() == "ERR");
+  BOOST_TEST(got_mixed[1].at("detail").as_string() == "summary");
+  BOOST_TEST(big.hub.stats().messages_coalesced == 2u);  // orders' and mixed's first "orders"
+  // seq stays gapless: 1 hello, 2 snapshot, then the turn.
+  BOOST_TEST(got_all.front().at("seq").as_int64() == 3);
+  BOOST_TEST(got_all.back().at("seq").as_int64() == 6);
+  // Outside a turn a change goes out at once.
+  big.publish(b1, status_code::warn);
+  BOOST_TEST(all.outbox.size() == 1u);
+  BOOST_TEST(mixed.outbox.size() == 1u);
+  BOOST_TEST(orders.outbox.empty());
 }
 
 BOOST_FIXTURE_TEST_CASE(hub_reports_every_request_error_and_keeps_the_client, hub_fixture) {
