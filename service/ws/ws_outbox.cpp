@@ -82,7 +82,6 @@ batch_push ws_outbox::push_batch(const std::shared_ptr<const change_batch>& batc
     bytes_full_ = false;
     outbox_entry e;
     e.batch = batch;
-    e.batch_bytes = batch->bytes;
     entries_.push_back(std::move(e));
     bytes_ += batch->bytes;
     messages_ += n;
@@ -154,7 +153,6 @@ outbox_entry ws_outbox::take_front() {
   if (e.batch) {
     const auto& c = e.batch->changes[e.pos++];
     outbox_entry out{c->type, c, {}};
-    e.batch_bytes -= out.cost();
     bytes_ -= out.cost();
     --messages_;
     if (e.pos == e.batch->changes.size()) drop_front_entry();

@@ -46,16 +46,21 @@ struct outbox_entry {
   std::string_view type;                         ///< string literal
   std::shared_ptr<const change_payload> change;  ///< status/removed; null for control messages
   std::string body;                              ///< control messages
-  /// A batch entry: the batch's changes from `pos` on, `batch_bytes` their cost (type, change and
-  /// body unused). take() and take_front() hand its changes out as single entries.
+  /// A batch entry: the batch's changes from `pos` on (type, change and body unused). take() and
+  /// take_front() hand its changes out as single entries.
   std::shared_ptr<const change_batch> batch;
   std::size_t pos = 0;
-  std::size_t batch_bytes = 0;
   const std::string& text_body() const { return change ? change->body : body; }
   /// Messages the entry holds.
   std::size_t messages() const { return batch ? batch->changes.size() - pos : 1; }
-  /// What the entry counts against the outbox's byte bound.
-  std::size_t cost() const { return batch ? batch_bytes : text_body().size() + head_bytes; }
+  /// What the entry counts against the outbox's byte bound (a batch's: summed, not kept, so that
+  /// 10 000 outboxes of 1 024 entries stay small).
+  std::size_t cost() const {
+    if (!batch) return text_body().size() + head_bytes;
+    std::size_t sum = 0;
+    for (std::size_t i = pos; i < batch->changes.size(); ++i) sum += cost_of(*batch->changes[i]);
+    return sum;
+  }
   static constexpr std::size_t head_bytes = 32;  ///< about `{"type":"status","seq":123456`
   static std::size_t cost_of(const change_payload& c) { return c.body.size() + head_bytes; }
 };

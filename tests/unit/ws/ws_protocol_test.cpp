@@ -591,7 +591,7 @@ BOOST_FIXTURE_TEST_CASE(a_turn_of_changes_reaches_each_client_once_as_its_filter
   big.hub.on_text(all, R"({"type":"subscribe","detail":"summary"})");
   big.hub.on_text(orders, R"({"type":"subscribe","pattern":"^orders"})");
   big.hub.on_text(full, R"({"type":"subscribe"})");
-  big.hub.on_text(mixed, R"({"type":"subscribe","id":"s","detail":"summary","pattern":"^(billing|shipping)"})");
+  big.hub.on_text(mixed, R"x({"type":"subscribe","id":"s","detail":"summary","pattern":"^(billing|shipping)"})x");
   big.hub.on_text(mixed, R"({"type":"subscribe","id":"f","group":"orders"})");
   for (auto* c : {&all, &orders, &full, &mixed}) big.drain(*c);
   const int wakes_before = wakes_all;
