@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <list>
 #include <map>
+#include <set>
 
 #include "service/cluster/cluster_poller.hpp"
 #include "service/config/config.hpp"
@@ -402,6 +403,8 @@ struct app::impl {
       if (!c.cluster_group.empty()) start_fleet(c, *reader, *pool->second);  // issue 14 parts 2-3
       start_source(readers, std::move(reader));
     }
+    sources_started = true;
+    release_replayed();
     return true;
   }
 
@@ -511,12 +514,36 @@ struct app::impl {
     return [this](store_cmd::batch b) -> task<void> { co_await store.send(std::move(b)); };
   }
   // Both offset sources (the offsets topic, or the Admin API: issue 13) start the same way.
+  // Issue 12: a cluster's groups are evaluated when its first replay is over, not on every round
+  // of it (group_evaluator::hold): a source started at startup holds its cluster until every
+  // source of the cluster has caught up once.
   template <class source>
   void start_source(std::vector<std::unique_ptr<source>>& sources, std::unique_ptr<source> s) {
-    s->on_state_change([this, n = s->cluster()] { cluster_changes.publish(cluster_event{n}); });
+    if (!sources_started && replaying.insert(s->cluster()).second) evaluator.hold(s->cluster());
+    s->on_state_change([this, n = s->cluster()] {
+      cluster_changes.publish(cluster_event{n});
+      release_replayed();
+    });
     s->start();
     sources.push_back(std::move(s));
   }
+  void release_replayed() {
+    for (auto it = replaying.begin(); it != replaying.end();) {
+      bool done = true;
+      for (const auto& r : readers)
+        if (r->cluster() == *it) done = done && r->stats().ready;
+      for (const auto& a : admin_sources)
+        if (a->cluster() == *it) done = done && a->stats().caught_up;
+      if (!done) {
+        ++it;
+        continue;
+      }
+      evaluator.release(*it);
+      it = replaying.erase(it);
+    }
+  }
+  std::set<std::string> replaying;  // clusters the evaluator holds (see start_source)
+  bool sources_started = false;
 
   // Issue 13, fallback = "kafka-admin": the reader found its offsets topic unreadable and parked.
   // It is stopped and replaced by an Admin API source for the same consumer (same cluster,

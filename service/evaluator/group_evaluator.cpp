@@ -72,6 +72,14 @@ struct group_evaluator::impl final : change_sink {
   std::map<std::string, std::map<std::string, kept_status, std::less<>>, std::less<>> kept;
   std::uint64_t generations = 0;
   std::set<std::pair<std::string, std::string>> dirty;
+  struct held_cluster {
+    std::set<std::string, std::less<>> groups;  // changed while held, not yet evaluated
+    std::chrono::steady_clock::time_point since;  // held, or its groups last moved to dirty
+    std::chrono::steady_clock::time_point started;  // held
+    std::chrono::milliseconds flush;
+  };
+  std::map<std::string, held_cluster, std::less<>> held;
+  std::size_t held_groups = 0;
   std::vector<std::pair<std::string, std::string>> removed;
   evaluator_stats stats;
   group_view view;  // reused between evaluations
@@ -83,11 +91,30 @@ struct group_evaluator::impl final : change_sink {
 
   // ---- change_sink: called by the store (io thread); only queues ----
   void group_changed(const std::string& cluster, const std::string& group) override {
+    if (auto h = held.find(cluster); h != held.end()) {
+      ++stats.held_marks;
+      if (h->second.groups.insert(group).second) ++held_groups;
+      const auto now = time.steady();
+      if (now - h->second.since < h->second.flush) return;
+      h->second.since = now;  // a long replay: what it has read so far is evaluated now and then
+      unhold(cluster, h->second);
+      return;
+    }
     dirty.emplace(cluster, group);
     policy.mark(time.steady());
     if (idle) wake.cancel();
   }
+  // Moves a held cluster's changed groups to the dirty set.
+  void unhold(const std::string& cluster, held_cluster& h) {
+    if (h.groups.empty()) return;
+    held_groups -= h.groups.size();
+    for (auto& g : h.groups) dirty.emplace(cluster, g);
+    h.groups.clear();
+    policy.mark(time.steady());
+    if (idle) wake.cancel();
+  }
   void group_removed(const std::string& cluster, const std::string& group) override {
+    if (auto h = held.find(cluster); h != held.end()) held_groups -= h->second.groups.erase(group);
     dirty.erase({cluster, group});
     removed.emplace_back(cluster, group);
     if (idle) wake.cancel();
@@ -212,6 +239,9 @@ struct group_evaluator::impl final : change_sink {
     // Everything the store has, plus kept groups it no longer has (they get removed).
     std::vector<std::pair<std::string, std::string>> all;
     for (const auto& c : store.cluster_names()) {
+      // Evaluated when released; a hold that outlasts its flush period (a replay stuck behind a
+      // broker outage, say) no longer keeps the clock's verdicts (STOP, expiry) from the cluster.
+      if (auto h = held.find(c); h != held.end() && time.steady() - h->second.started < h->second.flush) continue;
       const auto* st = store.cluster(c);
       if (st)
         for (auto& g : st->groups()) all.emplace_back(c, std::move(g));
@@ -229,6 +259,13 @@ struct group_evaluator::impl final : change_sink {
       if (self.stopping()) break;
       self.checkpoint();
       auto began = std::chrono::steady_clock::now();
+      // A held cluster's changes wait at most its flush period and one pass interval, even when no
+      // further change comes.
+      for (auto& [c, h] : held)
+        if (time.steady() - h.since >= h.flush) {
+          h.since = time.steady();
+          unhold(c, h);
+        }
       co_await evaluate_sliced(everything());
       ++stats.passes;
       stats.last_pass_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
@@ -321,8 +358,22 @@ std::size_t group_evaluator::size() const {
   return n;
 }
 
+void group_evaluator::hold(const std::string& cluster, std::chrono::milliseconds flush) {
+  const auto now = impl_->time.steady();
+  impl_->held.try_emplace(cluster, impl::held_cluster{{}, now, now, flush});
+}
+
+void group_evaluator::release(const std::string& cluster) {
+  auto h = impl_->held.find(cluster);
+  if (h == impl_->held.end()) return;
+  impl_->unhold(cluster, h->second);
+  impl_->held.erase(h);
+}
+
+bool group_evaluator::held(std::string_view cluster) const { return impl_->held.count(cluster) != 0; }
+
 const evaluator_stats& group_evaluator::stats() const {
-  impl_->stats.dirty = impl_->dirty.size();
+  impl_->stats.dirty = impl_->dirty.size() + impl_->held_groups;
   return impl_->stats;
 }
 

@@ -56,7 +56,8 @@ struct evaluator_stats {
   double last_pass_seconds = 0;       ///< duration of the last full pass
   double longest_slice_seconds = 0;   ///< longest single io-thread turn of a flush or pass
   double evaluation_seconds_total = 0;
-  std::size_t dirty = 0;              ///< groups waiting for evaluation now
+  std::size_t dirty = 0;              ///< groups waiting for evaluation now (held ones included)
+  std::uint64_t held_marks = 0;       ///< changes of groups of held clusters (see hold())
   std::size_t kept_bytes = 0;         ///< heap bytes of the packed kept statuses (status_pack.hpp)
 };
 
@@ -109,6 +110,17 @@ class group_evaluator {
                      const std::function<bool(const std::string& group, const kept_info&)>& f) const;
   std::size_t size() const;
   const evaluator_stats& stats() const;
+
+  /// While `cluster`'s offsets are first replayed (the app holds it until every offsets source of
+  /// the cluster has caught up once), its changed groups are not evaluated on every change: a
+  /// replay's intermediate rounds of commits are history, judged against today's log-end offsets.
+  /// They are evaluated when the cluster is released, and, during a long replay, at most once per
+  /// `flush` (so statuses still appear); the periodic pass leaves a held cluster alone for its
+  /// first `flush` period.
+  void hold(const std::string& cluster, std::chrono::milliseconds flush = held_flush);
+  void release(const std::string& cluster);
+  bool held(std::string_view cluster) const;
+  static constexpr std::chrono::milliseconds held_flush{10'000};
 
   /// Tests and benches: evaluate every dirty group now (unsliced), and a full pass now.
   void flush_now();

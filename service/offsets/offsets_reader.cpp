@@ -264,7 +264,10 @@ struct offsets_reader::impl {
       const bool from_end = module.start_latest && !module.backfill_earliest;
       next.assign(partitions.size(), from_end ? -1 : -2);
       touched.assign(partitions.size(), -3);
-      if (from_end) stats.caught_up = stats.ready = true;
+      if (from_end) {
+        stats.caught_up = stats.ready = true;
+        if (state_changed) state_changed();
+      }
       log_info("offsets", module.name, ": reading ", topic, " (", partitions.size(), " partitions, ",
                stats.replay_target, " records to replay) for cluster ", module.cluster);
     } else {
