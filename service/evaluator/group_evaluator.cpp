@@ -286,6 +286,20 @@ change_sink& group_evaluator::inbox() { return *impl_; }
 feed<status_event>& group_evaluator::changes() { return impl_->out; }
 
 namespace {
+// Calls f(cluster, group, kept) for every kept status after (cluster, group) until f returns false.
+template <class Kept, class F>
+void walk_after(const Kept& kept, std::string_view cluster, std::string_view group, F&& f) {
+  auto c = kept.lower_bound(cluster);
+  if (c == kept.end()) return;
+  auto g = c->first == cluster ? c->second.upper_bound(group) : c->second.begin();
+  while (true) {
+    for (; g != c->second.end(); ++g)
+      if (!f(c->first, g->first, g->second)) return;
+    if (++c == kept.end()) return;
+    g = c->second.begin();
+  }
+}
+
 template <class Kept>
 const kept_status* find_kept(const Kept& kept, std::string_view cluster, std::string_view group) {
   auto c = kept.find(cluster);
@@ -328,19 +342,22 @@ void group_evaluator::for_each(std::string_view cluster, const std::function<voi
 void group_evaluator::for_each_after(std::string_view cluster, std::string_view group,
                                      const std::function<bool(const group_status&, std::uint64_t)>& f,
                                      bool with_partitions) const {
-  auto& kept = impl_->kept;
-  auto c = kept.lower_bound(cluster);
-  if (c == kept.end()) return;
-  auto g = c->first == cluster ? c->second.upper_bound(group) : c->second.begin();
   group_status s;
-  while (true) {
-    for (; g != c->second.end(); ++g) {
-      impl_->packer.unpack(g->second.packed, c->first, g->first, s, with_partitions);
-      if (!f(s, g->second.generation)) return;
-    }
-    if (++c == kept.end()) return;
-    g = c->second.begin();
-  }
+  walk_after(impl_->kept, cluster, group, [&](const std::string& c, const std::string& g, const kept_status& k) {
+    impl_->packer.unpack(k.packed, c, g, s, with_partitions);
+    return f(s, k.generation);
+  });
+}
+
+void group_evaluator::for_each_fields_after(
+    std::string_view cluster, std::string_view group,
+    const std::function<bool(const group_status&, std::span<const partition_fields>)>& f) const {
+  group_status s;
+  std::vector<partition_fields> parts;
+  walk_after(impl_->kept, cluster, group, [&](const std::string& c, const std::string& g, const kept_status& k) {
+    impl_->packer.unpack(k.packed, c, g, s, parts);
+    return f(s, parts);
+  });
 }
 
 void group_evaluator::for_each_info(std::string_view cluster, std::string_view from,

@@ -15,12 +15,14 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "service/core/async.hpp"
 #include "service/core/clock.hpp"
 #include "service/evaluator/rules.hpp"
+#include "service/evaluator/status_pack.hpp"
 #include "service/storage/change_sink.hpp"
 
 namespace warren {
@@ -104,6 +106,10 @@ class group_evaluator {
   void for_each_after(std::string_view cluster, std::string_view group,
                       const std::function<bool(const group_status&, std::uint64_t generation)>& f,
                       bool with_partitions = true) const;
+  /// Issue 12 (/metrics): for_each_after with each status unpacked without its partitions and the
+  /// partitions read in place (status_pack.hpp partition_fields, valid during the call only).
+  void for_each_fields_after(std::string_view cluster, std::string_view group,
+                             const std::function<bool(const group_status&, std::span<const partition_fields>)>& f) const;
   /// Calls f(group, info) for the kept statuses of one cluster from group `from` on (inclusive), in
   /// group order, without unpacking them, until f returns false (resume from `last + '\0'`).
   void for_each_info(std::string_view cluster, std::string_view from,

@@ -219,23 +219,30 @@ void status_packer::pack(const group_status& s, packed_status& out) {
   out.evaluated_at_ = s.warren ? s.warren->evaluated_at : 0;
 }
 
-void status_packer::unpack(const packed_status& packed, std::string_view cluster, std::string_view group,
-                           group_status& out, bool with_partitions) const {
-  const auto* data = reinterpret_cast<const unsigned char*>(packed.bytes_.data());
-  reader in{data, data + packed.bytes_.size()};
-  table_.clear();
+// The reading side: the group's head, then partitions one by one into partition_fields (strings
+// as views into the packed bytes).
+struct status_packer::decoder {
+  reader in;
+  std::vector<std::string_view>& table;
   running r;
-  auto string = [&]() -> std::string_view {
+
+  decoder(const packed_status& packed, std::vector<std::string_view>& t)
+      : in{reinterpret_cast<const unsigned char*>(packed.bytes_.data()),
+           reinterpret_cast<const unsigned char*>(packed.bytes_.data()) + packed.bytes_.size()},
+        table(t) {
+    table.clear();
+  }
+  std::string_view string() {
     const std::uint64_t n = in.varint();
-    if (n > 0) return n - 1 < table_.size() ? table_[n - 1] : std::string_view{};
+    if (n > 0) return n - 1 < table.size() ? table[n - 1] : std::string_view{};
     const std::uint64_t len = in.varint();
     const std::size_t take = std::min<std::size_t>(len, static_cast<std::size_t>(in.end - in.p));
     std::string_view s(reinterpret_cast<const char*>(in.p), take);
     in.p += take;
-    table_.push_back(s);
+    table.push_back(s);
     return s;
-  };
-  auto offset = [&](consumer_offset& o, std::int64_t offset_base, bool has_lag) {
+  }
+  void offset(consumer_offset& o, std::int64_t offset_base, bool has_lag) {
     o.offset = plus(offset_base, static_cast<std::uint64_t>(in.signed_varint()));
     o.order = plus(r.order, static_cast<std::uint64_t>(in.signed_varint()));
     r.order = o.order;
@@ -246,13 +253,16 @@ void status_packer::unpack(const packed_status& packed, std::string_view cluster
       o.lag = in.varint();
     else
       o.lag.reset();
-  };
-  auto partition = [&](partition_status& p) {
+  }
+  static void put(std::string& to, std::string_view s) { to.assign(s); }
+  static void put(std::string_view& to, std::string_view s) { to = s; }
+  template <class P>  // partition_status or partition_fields
+  void partition(P& p) {
     const auto flags = static_cast<std::uint32_t>(in.varint());
-    p.topic.assign(string());
+    put(p.topic, string());
     p.partition = static_cast<std::int32_t>(in.signed_varint());
-    p.owner.assign(string());
-    p.client_id.assign(string());
+    put(p.owner, string());
+    put(p.client_id, string());
     p.status = static_cast<status_code>(in.byte());
     p.complete = in.f32();
     p.current_lag = in.varint();
@@ -283,40 +293,61 @@ void status_packer::unpack(const packed_status& packed, std::string_view cluster
     w.retention_ms = in.signed_varint();
     w.unread_deleted_in_ms = flags & p_unread_deleted ? in.signed_varint() : partition_time_lag::none;
     w.records_lost = in.varint();
-  };
+  }
+  // The group's own fields and its maxlag partition; leaves `in` at the partition count.
+  void head(const packed_status& packed, group_status& out) {
+    const auto flags = static_cast<std::uint32_t>(in.varint());
+    out.status = static_cast<status_code>(in.byte());
+    out.complete = in.f32();
+    out.partition_count = in.varint();
+    out.totallag = in.varint();
+    if (flags & g_warren) {
+      auto& g = out.warren.emplace();
+      g.evaluated_at = packed.evaluated_at_;
+      g.max_time_lag_ms = in.signed_varint();
+      g.max_time_lag_topic.assign(string());
+      g.max_time_lag_partition = static_cast<std::int32_t>(in.signed_varint());
+      g.sum_time_lag_ms = in.signed_varint();
+      g.max_time_lag_lower_bound = flags & g_lower_bound;
+      if (flags & g_drain) g.time_to_drain_s = in.f32();
+      g.unread_deleted_in_ms = flags & g_unread_deleted ? in.signed_varint() : partition_time_lag::none;
+      g.data_loss_partitions = static_cast<std::uint32_t>(in.varint());
+    } else {
+      out.warren.reset();
+    }
+    if (flags & g_maxlag)
+      partition(out.maxlag ? *out.maxlag : out.maxlag.emplace());
+    else
+      out.maxlag.reset();
+  }
+  std::size_t partition_count(const packed_status& packed) {
+    return std::min<std::uint64_t>(in.varint(), packed.bytes_.size());
+  }
+};
 
+void status_packer::unpack(const packed_status& packed, std::string_view cluster, std::string_view group,
+                           group_status& out, bool with_partitions) const {
+  decoder d(packed, table_);
   out.cluster.assign(cluster);
   out.group.assign(group);
-  const auto flags = static_cast<std::uint32_t>(in.varint());
-  out.status = static_cast<status_code>(in.byte());
-  out.complete = in.f32();
-  out.partition_count = in.varint();
-  out.totallag = in.varint();
-  if (flags & g_warren) {
-    auto& g = out.warren.emplace();
-    g.evaluated_at = packed.evaluated_at_;
-    g.max_time_lag_ms = in.signed_varint();
-    g.max_time_lag_topic.assign(string());
-    g.max_time_lag_partition = static_cast<std::int32_t>(in.signed_varint());
-    g.sum_time_lag_ms = in.signed_varint();
-    g.max_time_lag_lower_bound = flags & g_lower_bound;
-    if (flags & g_drain) g.time_to_drain_s = in.f32();
-    g.unread_deleted_in_ms = flags & g_unread_deleted ? in.signed_varint() : partition_time_lag::none;
-    g.data_loss_partitions = static_cast<std::uint32_t>(in.varint());
-  } else {
-    out.warren.reset();
-  }
-  if (flags & g_maxlag)
-    partition(out.maxlag ? *out.maxlag : out.maxlag.emplace());
-  else
-    out.maxlag.reset();
+  d.head(packed, out);
   if (!with_partitions) {
     out.partitions.clear();
     return;
   }
-  const std::size_t n = std::min<std::uint64_t>(in.varint(), packed.bytes_.size());
-  out.partitions.resize(n);
-  for (auto& p : out.partitions) partition(p);
+  out.partitions.resize(d.partition_count(packed));
+  for (auto& p : out.partitions) d.partition(p);
+}
+
+void status_packer::unpack(const packed_status& packed, std::string_view cluster, std::string_view group,
+                           group_status& out, std::vector<partition_fields>& partitions) const {
+  decoder d(packed, table_);
+  out.cluster.assign(cluster);
+  out.group.assign(group);
+  d.head(packed, out);
+  out.partitions.clear();
+  partitions.resize(d.partition_count(packed));
+  for (auto& p : partitions) d.partition(p);
 }
 
 }  // namespace warren

@@ -10,6 +10,7 @@
 // evaluations that differ only in when they ran pack to the same bytes (same_content).
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -18,6 +19,20 @@
 #include "service/evaluator/rules.hpp"
 
 namespace warren {
+
+/// One partition of a packed status read in place (issue 12: what the per-partition /metrics
+/// families read, without unpack()'s string copies): partition_status with its strings pointing
+/// into the packed bytes, valid while that packed status is unchanged.
+struct partition_fields {
+  std::string_view topic;
+  std::int32_t partition = 0;
+  std::string_view owner, client_id;
+  status_code status = status_code::ok;
+  std::optional<consumer_offset> start, end;
+  std::uint64_t current_lag = 0;
+  float complete = 0.0f;
+  std::optional<partition_time_lag> warren;
+};
 
 class packed_status {
  public:
@@ -53,11 +68,15 @@ class status_packer {
   /// the group-level /metrics families read, at a fraction of the cost.
   void unpack(const packed_status& p, std::string_view cluster, std::string_view group, group_status& out,
               bool with_partitions = true) const;
+  /// Like unpack(…, false), with the partitions read in place into `partitions` (capacity reused).
+  void unpack(const packed_status& p, std::string_view cluster, std::string_view group, group_status& out,
+              std::vector<partition_fields>& partitions) const;
   // Unpacking keeps only its string table here: const, and safe to call from callbacks of a walk
   // that unpacks (each unpack finishes before the next starts).
 
  private:
   struct writer;
+  struct decoder;
   std::string scratch_;
   std::unordered_map<std::string_view, std::uint32_t> strings_;  ///< string → index, per pack
   mutable std::vector<std::string_view> table_;                   ///< index → string, per unpack

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <span>
 
 #include "service/cluster/cluster_poller.hpp"
 #include "service/evaluator/group_evaluator.hpp"
@@ -116,8 +117,14 @@ void render_partition_offsets(writer& w, const offset_store& store, unsigned set
 // ---- Per-group families: rendered family by family, each over every kept status ----
 // Appends without temporaries: label values escaped in place, numbers through to_chars (the same
 // text as std::to_string and "%.6g").
+// One pass over the value: find_first_of with a three-character set calls memchr per character.
+bool needs_escape(std::string_view v) {
+  for (char c : v)
+    if (c == '\\' || c == '"' || c == '\n') return true;
+  return false;
+}
 void put_escaped(std::string& out, std::string_view v) {
-  if (v.find_first_of("\\\"\n") == std::string_view::npos) {
+  if (!needs_escape(v)) {
     out.append(v);
     return;
   }
@@ -231,7 +238,11 @@ std::string family_header(const family_info& f) {
 // topic of the partition being rendered.
 struct label_scratch {
   std::string labels, topic;
-  const std::string* last_topic = nullptr;
+  std::string_view last_topic;  ///< as read in place: repeats share the packed bytes
+  bool topic_set = false;
+  // kafka-lag-exporter's member labels of the last partition rendered (raw, then escaped): the
+  // partitions of a group mostly share an owner.
+  std::string owner, client, members;
 };
 
 // Appends family `f`'s samples of `g`. Partitions are in (topic, partition) order.
@@ -240,7 +251,8 @@ struct label_scratch {
 // and client id, not its id: proto/http/openapi.yaml). Unknown values are left out rather than
 // written as NaN. Per partition Warren adds only the time lag with its method and records lost
 // (when > 0): time to drain and retention risk are per group here (per partition in the JSON).
-void render_family(std::string& o, const group_status& g, family f, label_scratch& ls) {
+void render_family(std::string& o, const group_status& g, std::span<const partition_fields> parts, family f,
+                   label_scratch& ls) {
   // kafka-lag-exporter's families use its label names, Burrow's and Warren's use Burrow's.
   const bool kle_style = families[f].set == metric_set_kle;
   std::string& labels = ls.labels;
@@ -249,12 +261,13 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
   labels.append(kle_style ? "\",group=\"" : "\",consumer_group=\"");
   put_escaped(labels, g.group);
   labels += '"';
-  ls.last_topic = nullptr;
-  auto topic_of = [&](const partition_status& p) -> const std::string& {
-    if (!ls.last_topic || *ls.last_topic != p.topic) {
+  ls.topic_set = false;
+  auto topic_of = [&](const partition_fields& p) -> const std::string& {
+    if (!ls.topic_set || ls.last_topic.data() != p.topic.data() || ls.last_topic.size() != p.topic.size()) {
       ls.topic.clear();
       put_escaped(ls.topic, p.topic);
-      ls.last_topic = &p.topic;
+      ls.last_topic = p.topic;
+      ls.topic_set = true;
     }
     return ls.topic;
   };
@@ -275,7 +288,7 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
     o += '}';
   };
   // Burrow's partition labels: cluster, consumer_group, partition, topic.
-  auto burrow_partition = [&](family n, const partition_status& p) {
+  auto burrow_partition = [&](family n, const partition_fields& p) {
     name(n);
     o += labels;
     o += ",partition=\"";
@@ -284,20 +297,25 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
     o += topic_of(p);
     o += "\"}";
   };
-  auto kle_partition = [&](family n, const partition_status& p) {
+  auto kle_partition = [&](family n, const partition_fields& p) {
     name(n);
     o += labels;
     o += ",topic=\"";
     o += topic_of(p);
     o += "\",partition=\"";
     put_int(o, p.partition);
-    o += "\",member_host=\"";
-    put_escaped(o, or_unknown(p.owner));
-    o += "\",consumer_id=\"unknown\",client_id=\"";
-    put_escaped(o, or_unknown(p.client_id));
-    o += "\"}";
+    if (ls.members.empty() || ls.owner != p.owner || ls.client != p.client_id) {
+      ls.owner = p.owner;
+      ls.client = p.client_id;
+      ls.members.assign("\",member_host=\"");
+      put_escaped(ls.members, or_unknown(p.owner));
+      ls.members += "\",consumer_id=\"unknown\",client_id=\"";
+      put_escaped(ls.members, or_unknown(p.client_id));
+      ls.members += "\"}";
+    }
+    o += ls.members;
   };
-  auto warren_partition = [&](family n, const partition_status& p) {
+  auto warren_partition = [&](family n, const partition_fields& p) {
     name(n);
     o += labels;
     o += ",topic=\"";
@@ -317,41 +335,41 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
       end_int(static_cast<int>(g.status));
       break;
     case f_burrow_partition_lag:
-      for (const auto& p : g.partitions) {
+      for (const auto& p : parts) {
         burrow_partition(f_burrow_partition_lag, p);
         end_int(p.current_lag);
       }
       break;
     case f_burrow_current_offset:
-      for (const auto& p : g.partitions) {
+      for (const auto& p : parts) {
         if (p.complete < 1.0f || !p.end) continue;  // Burrow: only complete partitions
         burrow_partition(f_burrow_current_offset, p);
         end_int(p.end->offset);
       }
       break;
     case f_burrow_partition_status:
-      for (const auto& p : g.partitions) {
+      for (const auto& p : parts) {
         if (p.complete < 1.0f) continue;
         burrow_partition(f_burrow_partition_status, p);
         end_int(static_cast<int>(p.status));
       }
       break;
     case f_kle_offset:
-      for (const auto& p : g.partitions) {
+      for (const auto& p : parts) {
         if (!p.end) continue;
         kle_partition(f_kle_offset, p);
         end_int(p.end->offset);
       }
       break;
     case f_kle_lag:
-      for (const auto& p : g.partitions) {
+      for (const auto& p : parts) {
         if (!p.end) continue;
         kle_partition(f_kle_lag, p);
         end_int(p.current_lag);
       }
       break;
     case f_kle_lag_seconds:
-      for (const auto& p : g.partitions) {
+      for (const auto& p : parts) {
         if (!p.end || !p.warren || p.warren->time_lag.lag_ms < 0) continue;
         kle_partition(f_kle_lag_seconds, p);
         end_double(seconds(p.warren->time_lag.lag_ms));
@@ -373,22 +391,22 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
       break;
     case f_kle_topic_sum_lag:
       // One sum per run of a topic.
-      for (std::size_t i = 0; i < g.partitions.size();) {
+      for (std::size_t i = 0; i < parts.size();) {
         std::uint64_t sum = 0;
         std::size_t j = i;
-        for (; j < g.partitions.size() && g.partitions[j].topic == g.partitions[i].topic; ++j)
-          sum += g.partitions[j].current_lag;
+        for (; j < parts.size() && parts[j].topic == parts[i].topic; ++j)
+          sum += parts[j].current_lag;
         name(f_kle_topic_sum_lag);
         o += labels;
         o += ",topic=\"";
-        o += topic_of(g.partitions[i]);
+        o += topic_of(parts[i]);
         o += "\"}";
         end_int(sum);
         i = j;
       }
       break;
     case f_warren_partition_lag_seconds:
-      for (const auto& p : g.partitions) {
+      for (const auto& p : parts) {
         if (!p.warren || p.warren->time_lag.lag_ms < 0) continue;
         warren_partition(f_warren_partition_lag_seconds, p);
         o += ",method=\"";
@@ -414,7 +432,7 @@ void render_family(std::string& o, const group_status& g, family f, label_scratc
       end_int(g.warren && g.warren->data_loss_partitions > 0 ? 1 : 0);
       break;
     case f_warren_records_lost:
-      for (const auto& p : g.partitions) {
+      for (const auto& p : parts) {
         if (!p.warren || p.warren->records_lost == 0) continue;
         warren_partition(f_warren_records_lost, p);
         o += '}';
@@ -488,15 +506,20 @@ class scrape_source final : public http::body_source {
       }
       bool stopped = false;
       const auto f = static_cast<family>(family_);
-      ev_->for_each_after(resume_cluster_, resume_group_, [&](const group_status& g, std::uint64_t) {
-        render_family(buf_, g, f, scratch_);
+      auto one = [&](const group_status& g, std::span<const partition_fields> parts) {
+        render_family(buf_, g, parts, f, scratch_);
         if (buf_.size() < batch_bytes && (++rendered & 31) != 0) return true;
         if (buf_.size() < batch_bytes && steady::now() - began < slice_budget) return true;
         resume_cluster_ = g.cluster;
         resume_group_ = g.group;
         stopped = true;
         return false;
-      }, reads_partitions(f));
+      };
+      if (reads_partitions(f))
+        ev_->for_each_fields_after(resume_cluster_, resume_group_, one);
+      else
+        ev_->for_each_after(resume_cluster_, resume_group_,
+                            [&](const group_status& g, std::uint64_t) { return one(g, {}); }, false);
       if (stopped) return;
       family_ = next_enabled(family_ + 1);
       started_ = false;

@@ -9,6 +9,7 @@
 // times. Numbers only, no assertions.
 // Usage: bench_metrics_scrape [groups] [topics] [partitions] [scrapes]   (default 1000 10 10 3 = 100 k)
 //        WARREN_METRICS_WHOLE=1: serve the whole-string render instead (ctx.metrics, no cache, no stream).
+//        WARREN_METRICS_SETS="burrow warren": the naming sets served (default: all three, Warren's default).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -126,6 +127,16 @@ int main(int argc, char** argv) {
   const int partitions = argc > 3 ? std::atoi(argv[3]) : 10;
   const int scrapes = argc > 4 ? std::atoi(argv[4]) : 3;
   const bool whole = std::getenv("WARREN_METRICS_WHOLE") && std::string(std::getenv("WARREN_METRICS_WHOLE")) == "1";
+  unsigned served_sets = all_metric_sets;
+  if (const char* e = std::getenv("WARREN_METRICS_SETS")) {
+    served_sets = 0;
+    for (std::string_view rest = e; !rest.empty();) {
+      const auto space = rest.find(' ');
+      served_sets |= metric_set_named(rest.substr(0, space));
+      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+    }
+    std::printf("naming sets served: %s\n", e);
+  }
 
   asio::io_context ioc;
   supervisor sup;
@@ -186,8 +197,11 @@ int main(int argc, char** argv) {
   ctx.cfg = &cfg;
   ctx.store = &store;
   ctx.evaluator = &evaluator;
-  if (whole) ctx.metrics = [&] { return render_metrics(src); };
-  else ctx.metrics_stream = [&] { return scrape_metrics(&evaluator, all_metric_sets, [&] { return render_metrics_tail(src); }); };
+  if (whole) ctx.metrics = [&] { return render_metrics(src, served_sets); };
+  else
+    ctx.metrics_stream = [&] {
+      return scrape_metrics(&evaluator, served_sets, [&] { return render_metrics_tail(src, served_sets); });
+    };
   http::api_v3 api(ctx);
   http::server_options so;
   so.address = "127.0.0.1:0";

@@ -84,6 +84,34 @@ BOOST_AUTO_TEST_CASE(statuses_evaluated_from_a_store_come_back_equal) {
   BOOST_TEST(saw_owner);
 }
 
+// Issue 12 (/metrics): the partitions read in place are the unpacked ones, field by field, and the
+// group comes without its partitions.
+BOOST_AUTO_TEST_CASE(partitions_read_in_place_match_the_unpacked_ones) {
+  const auto st = busy_store(3, 40);
+  const timestamp_ms now{t0 + 11 * 30'000 + 45'000};
+  status_packer packer;
+  std::vector<partition_fields> fields;
+  group_status head;
+  for (const auto& g : st.groups()) {
+    const auto s = evaluate_group("c", g, *st.view_group(g, now), now, evaluator_options{});
+    packed_status p;
+    packer.pack(s, p);
+    packer.unpack(p, "c", g, head, fields);
+    BOOST_TEST(head.partitions.empty());
+    auto whole = s;
+    whole.partitions.clear();
+    BOOST_TEST((head == whole), g);
+    BOOST_REQUIRE_EQUAL(fields.size(), s.partitions.size());
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      const auto& f = fields[i];
+      const auto& e = s.partitions[i];
+      const partition_status back{std::string(f.topic), f.partition, std::string(f.owner), std::string(f.client_id),
+                                  f.status, f.start, f.end, f.current_lag, f.complete, f.warren};
+      BOOST_TEST((back == e), g << " partition " << i);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_kept_status_is_a_fraction_of_its_struct) {
   // 80 partitions with owners, client ids, both samples and the warren object: the struct costs 336
   // bytes per partition before its strings; packed it must stay under 80.
