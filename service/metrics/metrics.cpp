@@ -590,6 +590,9 @@ std::string render_metrics_tail(const metrics_sources& s, unsigned sets) {
     w.sample("warren_evaluator_dirty_groups", {}, es.dirty);
     w.header("warren_evaluator_kept_bytes", "Heap bytes of the kept group statuses (packed)");
     w.sample("warren_evaluator_kept_bytes", {}, es.kept_bytes);
+    w.header("warren_evaluator_held_changes_total",
+             "Group changes met while their cluster's first replay ran (evaluated once it was over)", "counter");
+    w.sample("warren_evaluator_held_changes_total", {}, es.held_marks);
   }
   if (s.store) {
     if (sets & metric_set_burrow) {
@@ -648,6 +651,12 @@ std::string render_metrics_tail(const metrics_sources& s, unsigned sets) {
       w.sample("warren_offsets_records_skipped_total",
                {{"consumer", r->name()}, {"cluster", r->cluster()}, {"reason", "group_filtered"}}, st.filtered);
     }
+    w.header("warren_offsets_fetcher_wakes_total",
+             "ListOffsets requests sent during the replay to wake the fetcher after a drain emptied its queue",
+             "counter");
+    for (const auto* r : s.readers)
+      w.sample("warren_offsets_fetcher_wakes_total", {{"consumer", r->name()}, {"cluster", r->cluster()}},
+               r->stats().fetcher_wakes);
     w.header("warren_offsets_replay_progress", "Fraction of the start-time offsets topic replayed (1 = ready)");
     for (const auto* r : s.readers) {
       const auto& st = r->stats();

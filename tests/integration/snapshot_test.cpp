@@ -244,6 +244,12 @@ BOOST_AUTO_TEST_CASE(restart_resumes_from_the_snapshot_and_a_corrupt_one_is_repl
     answers got;
     const bool same = poll_until([&] { return (got = collect(w, true)) == want; }, 20s, 200ms);
     BOOST_TEST(same, diff(want, got));
+    // Issue 12: the replay's changes waited for its end (group_evaluator::hold), answers unchanged.
+    const std::string metrics = w.get("/metrics").body;
+    const std::string held = "\nwarren_evaluator_held_changes_total ";
+    const auto at_held = metrics.find(held);
+    BOOST_REQUIRE(at_held != std::string::npos);
+    BOOST_TEST(std::stoull(metrics.substr(at_held + held.size())) > 0u);
   }
 }
 
