@@ -1,18 +1,14 @@
 #include "service/http/burrow_json.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <optional>
 
 namespace warren {
 namespace {
-
-void append_optional(std::string& out, const std::optional<consumer_offset>& o) {
-  if (o)
-    append_json(out, *o);
-  else
-    out += "null";
-}
 
 void append_request(std::string& out, std::string_view url, std::string_view host) {
   out += R"("request":{"url":)";
@@ -22,148 +18,227 @@ void append_request(std::string& out, std::string_view url, std::string_view hos
   out += '}';
 }
 
-// ms as decimal seconds with ms precision: 12345 → 12.345, -1500 → -1.5, 2000 → 2.
-void append_seconds(std::string& out, std::int64_t ms) {
-  if (ms < 0) {
-    out += '-';
-    ms = ms == INT64_MIN ? INT64_MAX : -ms;
+// Issue 12: the status objects are written through a cursor into room made in the string first
+// (one size check per partition, not one per field); the string is cut back to what was written
+// when the cursor goes. Every put is bounded: a caller's room() covers the fields it writes (the
+// bounds below), strings at 6 bytes per input byte (Go's worst escape) plus quotes.
+class cursor {
+ public:
+  explicit cursor(std::string& s) : s_(s), p_(s.data() + s.size()), end_(p_) {}
+  ~cursor() { s_.resize(static_cast<std::size_t>(p_ - s_.data())); }
+  cursor(const cursor&) = delete;
+  cursor& operator=(const cursor&) = delete;
+
+  void room(std::size_t n) {
+    if (static_cast<std::size_t>(end_ - p_) >= n) return;
+    const auto at = static_cast<std::size_t>(p_ - s_.data());
+    s_.resize(at + 2 * n);  // grows the capacity geometrically; zeroes only the new bytes
+    p_ = s_.data() + at;
+    end_ = s_.data() + s_.size();
   }
-  append_json_int(out, ms / 1000);
-  if (const auto frac = static_cast<int>(ms % 1000); frac != 0) {
-    const char digits[4] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
-                            static_cast<char>('0' + frac % 10)};
-    std::size_t n = 4;
-    while (digits[n - 1] == '0') --n;
-    out.append(digits, n);
+  template <std::size_t N>
+  void lit(const char (&t)[N]) {
+    std::memcpy(p_, t, N - 1);
+    p_ += N - 1;
   }
-}
-
-// A float as a JSON number with at most 3 decimals (null when not finite).
-void append_number(std::string& out, float v) {
-  if (!std::isfinite(v)) {
-    out += "null";
-    return;
+  void raw(std::string_view t) {
+    if (t.empty()) return;
+    std::memcpy(p_, t.data(), t.size());
+    p_ += t.size();
   }
-  const double r = std::round(static_cast<double>(v) * 1000.0);
-  if (std::fabs(r) < 9.0e15) {
-    append_seconds(out, static_cast<std::int64_t>(r));
-    return;
+  void ch(char c) { *p_++ = c; }
+  void i64(std::int64_t v) { p_ = std::to_chars(p_, p_ + 20, v).ptr; }
+  void u64(std::uint64_t v) { p_ = std::to_chars(p_, p_ + 20, v).ptr; }
+  void boolean(bool b) {
+    if (b) lit("true");
+    else lit("false");
   }
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(v));
-  out += buf;
+  void null() { lit("null"); }
+  // As Go writes it (go_json.hpp); bytes that need no escape are copied as they are.
+  void string(std::string_view v) {
+    for (const char c : v) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&') {
+        escaped_.clear();
+        append_json_string(escaped_, v);
+        raw(escaped_);
+        return;
+      }
+    }
+    ch('"');
+    raw(v);
+    ch('"');
+  }
+  // ms as decimal seconds with ms precision: 12345 → 12.345, -1500 → -1.5, 2000 → 2 (≤ 24 bytes).
+  void seconds(std::int64_t ms) {
+    if (ms < 0) {
+      ch('-');
+      ms = ms == INT64_MIN ? INT64_MAX : -ms;
+    }
+    i64(ms / 1000);
+    if (const auto frac = static_cast<int>(ms % 1000); frac != 0) {
+      const char digits[4] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                              static_cast<char>('0' + frac % 10)};
+      std::size_t n = 4;
+      while (digits[n - 1] == '0') --n;
+      raw({digits, n});
+    }
+  }
+  // A float as a JSON number with at most 3 decimals, null when not finite (≤ 32 bytes).
+  void number(float v) {
+    if (!std::isfinite(v)) return null();
+    const double r = std::round(static_cast<double>(v) * 1000.0);
+    if (std::fabs(r) < 9.0e15) return seconds(static_cast<std::int64_t>(r));
+    char buf[40];
+    const int n = std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(v));
+    raw({buf, static_cast<std::size_t>(n)});
+  }
+  void number(const std::optional<float>& v) {
+    if (v) number(*v);
+    else null();
+  }
+  void go_float32(float f) {  // ≤ 64 bytes
+    char buf[64];
+    raw({buf, go_float32_chars(buf, f)});
+  }
+  void offset_or_null(std::int64_t v) {
+    if (v < 0) null();
+    else i64(v);
+  }
+
+ private:
+  std::string& s_;
+  char* p_;
+  char* end_;
+  std::string escaped_;  ///< a string that needs escapes (rare: names are mostly plain ASCII)
+};
+
+// Bounds for cursor::room: the fixed text and numbers of each object (counted generously), and the
+// strings.
+constexpr std::size_t offset_room = 160;
+constexpr std::size_t warren_room = 1024;
+constexpr std::size_t string_room(std::string_view s) { return 6 * s.size() + 2; }
+std::size_t partition_room(const partition_status& p) {
+  return 512 + 2 * offset_room + warren_room + string_room(p.topic) + string_room(p.owner) +
+         string_room(p.client_id) + string_room(to_string(p.status));
 }
 
-void append_optional_number(std::string& out, const std::optional<float>& v) {
-  if (v) append_number(out, *v);
-  else out += "null";
+void put(cursor& c, const consumer_offset& o) {
+  c.lit(R"({"offset":)");
+  c.i64(o.offset);
+  c.lit(R"(,"timestamp":)");
+  c.i64(o.timestamp);
+  c.lit(R"(,"observedAt":)");
+  c.i64(o.observed_at);
+  c.lit(R"(,"lag":)");
+  if (o.lag) c.u64(*o.lag);
+  else c.null();
+  c.ch('}');
 }
 
-void append_offset_or_null(std::string& out, std::int64_t v) {
-  if (v < 0) out += "null";
-  else append_json_int(out, v);
+void put(cursor& c, const std::optional<consumer_offset>& o) {
+  if (o) put(c, *o);
+  else c.null();
 }
 
-void append_warren(std::string& out, const partition_time_lag& w) {
-  out += R"(,"warren":{"log_end_offset":)";
-  append_offset_or_null(out, w.log_end_offset);
-  out += R"(,"log_start_offset":)";
-  append_offset_or_null(out, w.log_start_offset);
-  out += R"(,"time_lag_s":)";
-  if (w.time_lag.lag_ms < 0) out += "null";
-  else append_seconds(out, w.time_lag.lag_ms);
-  out += R"(,"time_lag_method":)";
-  append_json_string(out, to_string(w.time_lag.method));
-  out += R"(,"time_lag_lower_bound":)";
-  out += w.time_lag.lower_bound ? "true" : "false";
-  out += R"(,"time_lag_max_error_s":)";
-  if (w.time_lag.max_error_ms < 0) out += "null";
-  else append_seconds(out, w.time_lag.max_error_ms);
-  out += R"(,"consume_rate":)";
-  append_optional_number(out, w.consume_rate);
-  out += R"(,"produce_rate":)";
-  append_optional_number(out, w.produce_rate);
-  out += R"(,"time_to_drain_s":)";
-  append_optional_number(out, w.time_to_drain_s);
-  out += R"(,"retention_ms":)";
-  if (w.retention_ms == retention_unknown) out += "null";
-  else append_json_int(out, w.retention_ms);
-  out += R"(,"unread_deleted_in_s":)";
-  if (w.unread_deleted_in_ms == partition_time_lag::none) out += "null";
-  else append_seconds(out, w.unread_deleted_in_ms);
-  out += R"(,"data_loss":)";
-  out += w.records_lost > 0 ? "true" : "false";
-  out += R"(,"records_lost":)";
-  append_json_uint(out, w.records_lost);
-  out += '}';
+void put(cursor& c, const partition_time_lag& w) {
+  c.lit(R"(,"warren":{"log_end_offset":)");
+  c.offset_or_null(w.log_end_offset);
+  c.lit(R"(,"log_start_offset":)");
+  c.offset_or_null(w.log_start_offset);
+  c.lit(R"(,"time_lag_s":)");
+  if (w.time_lag.lag_ms < 0) c.null();
+  else c.seconds(w.time_lag.lag_ms);
+  c.lit(R"(,"time_lag_method":)");
+  c.string(to_string(w.time_lag.method));
+  c.lit(R"(,"time_lag_lower_bound":)");
+  c.boolean(w.time_lag.lower_bound);
+  c.lit(R"(,"time_lag_max_error_s":)");
+  if (w.time_lag.max_error_ms < 0) c.null();
+  else c.seconds(w.time_lag.max_error_ms);
+  c.lit(R"(,"consume_rate":)");
+  c.number(w.consume_rate);
+  c.lit(R"(,"produce_rate":)");
+  c.number(w.produce_rate);
+  c.lit(R"(,"time_to_drain_s":)");
+  c.number(w.time_to_drain_s);
+  c.lit(R"(,"retention_ms":)");
+  if (w.retention_ms == retention_unknown) c.null();
+  else c.i64(w.retention_ms);
+  c.lit(R"(,"unread_deleted_in_s":)");
+  if (w.unread_deleted_in_ms == partition_time_lag::none) c.null();
+  else c.seconds(w.unread_deleted_in_ms);
+  c.lit(R"(,"data_loss":)");
+  c.boolean(w.records_lost > 0);
+  c.lit(R"(,"records_lost":)");
+  c.u64(w.records_lost);
+  c.ch('}');
 }
 
-void append_warren(std::string& out, const group_time_lag& w) {
-  out += R"(,"warren":{"evaluated_at":)";
-  append_json_int(out, w.evaluated_at);
-  out += R"(,"max_time_lag_s":)";
-  if (w.max_time_lag_ms < 0) out += "null";
-  else append_seconds(out, w.max_time_lag_ms);
-  out += R"(,"max_time_lag_lower_bound":)";
-  out += w.max_time_lag_lower_bound ? "true" : "false";
-  out += R"(,"max_time_lag_topic":)";
-  if (w.max_time_lag_partition < 0) out += "null";
-  else append_json_string(out, w.max_time_lag_topic);
-  out += R"(,"max_time_lag_partition":)";
-  if (w.max_time_lag_partition < 0) out += "null";
-  else append_json_int(out, w.max_time_lag_partition);
-  out += R"(,"sum_time_lag_s":)";
-  append_seconds(out, w.sum_time_lag_ms);
-  out += R"(,"time_to_drain_s":)";
-  append_optional_number(out, w.time_to_drain_s);
-  out += R"(,"unread_deleted_in_s":)";
-  if (w.unread_deleted_in_ms == partition_time_lag::none) out += "null";
-  else append_seconds(out, w.unread_deleted_in_ms);
-  out += R"(,"data_loss":)";
-  out += w.data_loss_partitions > 0 ? "true" : "false";
-  out += R"(,"data_loss_partitions":)";
-  append_json_uint(out, w.data_loss_partitions);
-  out += '}';
+void put(cursor& c, const group_time_lag& w) {
+  c.room(warren_room + string_room(w.max_time_lag_topic));
+  c.lit(R"(,"warren":{"evaluated_at":)");
+  c.i64(w.evaluated_at);
+  c.lit(R"(,"max_time_lag_s":)");
+  if (w.max_time_lag_ms < 0) c.null();
+  else c.seconds(w.max_time_lag_ms);
+  c.lit(R"(,"max_time_lag_lower_bound":)");
+  c.boolean(w.max_time_lag_lower_bound);
+  c.lit(R"(,"max_time_lag_topic":)");
+  if (w.max_time_lag_partition < 0) c.null();
+  else c.string(w.max_time_lag_topic);
+  c.lit(R"(,"max_time_lag_partition":)");
+  if (w.max_time_lag_partition < 0) c.null();
+  else c.i64(w.max_time_lag_partition);
+  c.lit(R"(,"sum_time_lag_s":)");
+  c.seconds(w.sum_time_lag_ms);
+  c.lit(R"(,"time_to_drain_s":)");
+  c.number(w.time_to_drain_s);
+  c.lit(R"(,"unread_deleted_in_s":)");
+  if (w.unread_deleted_in_ms == partition_time_lag::none) c.null();
+  else c.seconds(w.unread_deleted_in_ms);
+  c.lit(R"(,"data_loss":)");
+  c.boolean(w.data_loss_partitions > 0);
+  c.lit(R"(,"data_loss_partitions":)");
+  c.u64(w.data_loss_partitions);
+  c.ch('}');
+}
+
+void put(cursor& c, const partition_status& p) {
+  c.room(partition_room(p));
+  c.lit(R"({"topic":)");
+  c.string(p.topic);
+  c.lit(R"(,"partition":)");
+  c.i64(p.partition);
+  c.lit(R"(,"owner":)");
+  c.string(p.owner);
+  c.lit(R"(,"client_id":)");
+  c.string(p.client_id);
+  c.lit(R"(,"status":)");
+  c.string(to_string(p.status));
+  c.lit(R"(,"start":)");
+  put(c, p.start);
+  c.lit(R"(,"end":)");
+  put(c, p.end);
+  c.lit(R"(,"current_lag":)");
+  c.u64(p.current_lag);
+  c.lit(R"(,"complete":)");
+  c.go_float32(p.complete);
+  if (p.warren) put(c, *p.warren);
+  c.ch('}');
 }
 
 }  // namespace
 
 void append_json(std::string& out, const consumer_offset& o) {
-  out += R"({"offset":)";
-  append_json_int(out, o.offset);
-  out += R"(,"timestamp":)";
-  append_json_int(out, o.timestamp);
-  out += R"(,"observedAt":)";
-  append_json_int(out, o.observed_at);
-  out += R"(,"lag":)";
-  if (o.lag)
-    append_json_uint(out, *o.lag);
-  else
-    out += "null";
-  out += '}';
+  cursor c(out);
+  c.room(offset_room);
+  put(c, o);
 }
 
 void append_json(std::string& out, const partition_status& p) {
-  out += R"({"topic":)";
-  append_json_string(out, p.topic);
-  out += R"(,"partition":)";
-  append_json_int(out, p.partition);
-  out += R"(,"owner":)";
-  append_json_string(out, p.owner);
-  out += R"(,"client_id":)";
-  append_json_string(out, p.client_id);
-  out += R"(,"status":)";
-  append_json_string(out, to_string(p.status));
-  out += R"(,"start":)";
-  append_optional(out, p.start);
-  out += R"(,"end":)";
-  append_optional(out, p.end);
-  out += R"(,"current_lag":)";
-  append_json_uint(out, p.current_lag);
-  out += R"(,"complete":)";
-  append_go_float32(out, p.complete);
-  if (p.warren) append_warren(out, *p.warren);
-  out += '}';
+  cursor c(out);
+  put(c, p);
 }
 
 namespace {
@@ -175,33 +250,40 @@ std::size_t status_size_hint(const group_status& g) {
 }
 
 void append_status(std::string& out, const group_status& g, bool problems_only) {
-  out += R"({"cluster":)";
-  append_json_string(out, g.cluster);
-  out += R"(,"group":)";
-  append_json_string(out, g.group);
-  out += R"(,"status":)";
-  append_json_string(out, to_string(g.status));
-  out += R"(,"complete":)";
-  append_go_float32(out, g.complete);
-  out += R"(,"partitions":[)";
+  cursor c(out);
+  c.room(512 + string_room(g.cluster) + string_room(g.group) + string_room(to_string(g.status)));
+  c.lit(R"({"cluster":)");
+  c.string(g.cluster);
+  c.lit(R"(,"group":)");
+  c.string(g.group);
+  c.lit(R"(,"status":)");
+  c.string(to_string(g.status));
+  c.lit(R"(,"complete":)");
+  c.go_float32(g.complete);
+  c.lit(R"(,"partitions":[)");
   bool first = true;
   for (const auto& p : g.partitions) {
     if (problems_only && !(p.status > status_code::ok)) continue;  // rules.cpp only_problems
-    if (!first) out += ',';
+    c.room(1);
+    if (!first) c.ch(',');
     first = false;
-    append_json(out, p);
+    put(c, p);
   }
-  out += R"(],"partition_count":)";
-  append_json_uint(out, g.partition_count);
-  out += R"(,"maxlag":)";
-  if (g.maxlag)
-    append_json(out, *g.maxlag);
-  else
-    out += "null";
-  out += R"(,"totallag":)";
-  append_json_uint(out, g.totallag);
-  if (g.warren) append_warren(out, *g.warren);
-  out += '}';
+  c.room(256);
+  c.lit(R"(],"partition_count":)");
+  c.u64(g.partition_count);
+  c.lit(R"(,"maxlag":)");
+  if (g.maxlag) {
+    put(c, *g.maxlag);
+  } else {
+    c.null();
+  }
+  c.room(256);
+  c.lit(R"(,"totallag":)");
+  c.u64(g.totallag);
+  if (g.warren) put(c, *g.warren);
+  c.room(1);
+  c.ch('}');
 }
 
 std::string status_body(const group_status& g, bool problems_only, std::string_view url, std::string_view host,

@@ -125,21 +125,25 @@ void append_boost_json_string(std::string& out, std::string_view s) {
 
 // Go encoding/json floatEncoder for float32: shortest round-trip digits, %f style unless the
 // magnitude is below 1e-6 or at least 1e21, exponent "e-07" cleaned to "e-7".
-void append_go_float32(std::string& out, float f) {
+std::size_t go_float32_chars(char (&buf)[64], float f) {
   if (!std::isfinite(f)) {  // Go refuses to encode these; never produced here
-    out += '0';
-    return;
+    buf[0] = '0';
+    return 1;
   }
   const float a = std::fabs(f);
   const bool sci = a != 0.0f && (a < 1e-6f || a >= 1e21f);
-  char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, f, sci ? std::chars_format::scientific : std::chars_format::fixed);
   std::size_t n = static_cast<std::size_t>(r.ptr - buf);
   if (sci && n >= 4 && buf[n - 4] == 'e' && buf[n - 3] == '-' && buf[n - 2] == '0') {
     buf[n - 2] = buf[n - 1];
     --n;
   }
-  out.append(buf, n);
+  return n;
+}
+
+void append_go_float32(std::string& out, float f) {
+  char buf[64];
+  out.append(buf, go_float32_chars(buf, f));
 }
 
 std::string go_float32(float f) {

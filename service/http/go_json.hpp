@@ -2,6 +2,7 @@
 // Go encoding/json compatible scalars, for the hand-written Burrow bodies (burrow_json) and the
 // WebSocket messages: Boost.JSON prints 0.5 as 5E-1 and does not escape like Go. Pure functions,
 // any thread.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,6 +19,8 @@ void append_boost_json_string(std::string& out, std::string_view s);
 /// A float32 as Go's encoding/json prints it: shortest round-trip digits (1, 0.5, 0.33333334).
 std::string go_float32(float f);
 void append_go_float32(std::string& out, float f);
+/// The bytes append_go_float32 appends, written to `buf`; returns their count.
+std::size_t go_float32_chars(char (&buf)[64], float f);
 void append_json_int(std::string& out, std::int64_t v);
 void append_json_uint(std::string& out, std::uint64_t v);
 

@@ -1,7 +1,8 @@
 // Evaluation throughput on one core: groups of 10 partitions with full windows (intervals 10).
 // Measures view materialisation + rules (what the evaluator actor does per dirty group) and the
 // rules alone on a prepared view, and packing / unpacking the kept statuses (status_pack.hpp: what
-// the evaluator keeps per group instead of the struct). Prints numbers only.
+// the evaluator keeps per group instead of the struct), and rendering `/lag`'s status object
+// (http/burrow_json.hpp). Prints numbers only.
 // Usage: bench_evaluate [groups] [passes]   (default: 10000 20)
 #include <algorithm>
 #include <chrono>
@@ -12,6 +13,7 @@
 
 #include "service/evaluator/rules.hpp"
 #include "service/evaluator/status_pack.hpp"
+#include "service/http/burrow_json.hpp"
 #include "service/storage/model.hpp"
 
 int main(int argc, char** argv) {
@@ -87,6 +89,13 @@ int main(int argc, char** argv) {
     }
   const double unpack_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+  // `/lag`'s status object (http/burrow_json.hpp) of every status, `passes` times.
+  std::size_t json_bytes = 0;
+  start = std::chrono::steady_clock::now();
+  for (int pass = 0; pass < passes; ++pass)
+    for (const auto& st : statuses) json_bytes += status_object_json(st, false).size();
+  const double json_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
   state.view_group(names[0], now, view);
   start = std::chrono::steady_clock::now();
   const long rules_iterations = groups * passes;
@@ -104,6 +113,9 @@ int main(int argc, char** argv) {
   std::printf("evaluate_only_partitions_per_second=%.0f\n", static_cast<double>(rules_iterations) * partitions / rules_s);
   std::printf("pack_partitions_per_second=%.0f\n", static_cast<double>(struct_partitions) / pack_s);
   std::printf("unpack_partitions_per_second=%.0f\n", static_cast<double>(struct_partitions) * passes / unpack_s);
+  std::printf("lag_json_partitions_per_second=%.0f (%.0f MB/s, %.0f bytes per partition)\n",
+              static_cast<double>(struct_partitions) * passes / json_s, static_cast<double>(json_bytes) / json_s / 1e6,
+              static_cast<double>(json_bytes) / static_cast<double>(struct_partitions * static_cast<std::size_t>(passes)));
   std::printf("packed_bytes_per_partition=%.1f (struct: %zu + its strings' heap)\n",
               static_cast<double>(packed_bytes) / static_cast<double>(struct_partitions), sizeof(partition_status));
   std::printf("checksum=%zu\n", sink);

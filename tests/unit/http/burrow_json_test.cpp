@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <climits>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -190,6 +192,66 @@ BOOST_AUTO_TEST_CASE(time_lag_seconds_keep_leading_zeros_of_the_fraction) {
     p.warren = w;
     BOOST_TEST(to_json(p).find(std::string(R"("time_lag_s":)") + text + ",") != std::string::npos, to_json(p));
   }
+}
+
+// Issue 12: the status objects are written into room made ahead (burrow_json.cpp cursor). Names
+// that need every kind of escape, at their longest, and every number at its widest, in a group of
+// many such partitions: escaped exactly as append_json_string does, and the numbers read back.
+BOOST_AUTO_TEST_CASE(widest_fields_and_escaped_names_fill_the_room_made_for_them) {
+  std::string nasty;
+  for (int i = 0; i < 40; ++i) nasty += std::string("\x01<\"\\\xff\xe2\x80\xa8\xc3\xa9&", 11);
+  partition_status p;
+  p.topic = nasty;
+  p.partition = INT32_MIN;
+  p.owner = nasty + "o";
+  p.client_id = nasty + "c";
+  p.status = status_code::rewind;
+  p.start = consumer_offset{INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, UINT64_MAX};
+  p.end = consumer_offset{INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX, UINT64_MAX};
+  p.current_lag = UINT64_MAX;
+  p.complete = -3.0e38f;
+  partition_time_lag w;
+  w.log_end_offset = INT64_MAX;
+  w.log_start_offset = INT64_MAX;
+  w.time_lag = {INT64_MAX, INT64_MAX, time_lag_method::observed_history, true};
+  w.consume_rate = -3.0e38f;
+  w.produce_rate = 3.0e38f;
+  w.time_to_drain_s = -1.2345678e37f;
+  w.retention_ms = INT64_MAX;
+  w.unread_deleted_in_ms = INT64_MIN + 1;
+  w.records_lost = UINT64_MAX;
+  p.warren = w;
+  group_status g;
+  g.cluster = nasty;
+  g.group = nasty;
+  g.status = status_code::err;
+  g.partitions.assign(64, p);
+  g.partition_count = SIZE_MAX;
+  g.maxlag = p;
+  g.totallag = UINT64_MAX;
+  const std::string text = to_json(g);
+  std::string escaped;
+  append_json_string(escaped, nasty);
+  BOOST_TEST(text.find("{\"cluster\":" + escaped + ",\"group\":" + escaped + ",") == 0u);
+  const auto v = boost::json::parse(text);
+  const auto& parts = v.at("partitions").as_array();
+  BOOST_REQUIRE_EQUAL(parts.size(), 64u);
+  for (const auto& part : parts) {
+    BOOST_TEST(part.at("partition").as_int64() == INT32_MIN);
+    BOOST_TEST(part.at("start").at("offset").as_int64() == INT64_MIN);
+    BOOST_TEST(part.at("end").at("observedAt").as_int64() == INT64_MAX);
+    BOOST_TEST(part.at("current_lag").as_uint64() == UINT64_MAX);
+    BOOST_TEST(part.at("warren").at("records_lost").as_uint64() == UINT64_MAX);
+    BOOST_TEST(part.at("warren").at("retention_ms").as_int64() == INT64_MAX);
+  }
+  BOOST_TEST(text.find(R"("owner":)" + escaped.substr(0, escaped.size() - 1) + R"(o")") != std::string::npos);
+  BOOST_TEST(text.find(R"("time_lag_s":9223372036854775.807,)") != std::string::npos);
+  BOOST_TEST(v.at("totallag").as_uint64() == UINT64_MAX);
+  BOOST_TEST(text == to_json(g));  // a cursor on a fresh string each time: same bytes
+  // Appended after existing text, the object starts where that text ended.
+  std::string after = "prefix";
+  append_json(after, g);
+  BOOST_TEST(after == "prefix" + text);
 }
 
 BOOST_AUTO_TEST_CASE(partition_without_commits_has_null_start_end) {
