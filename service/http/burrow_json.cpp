@@ -101,6 +101,10 @@ class cursor {
     char buf[64];
     raw({buf, go_float32_chars(buf, f)});
   }
+  void seconds_or_null(std::int64_t ms, bool absent) {
+    if (absent) null();
+    else seconds(ms);
+  }
   void offset_or_null(std::int64_t v) {
     if (v < 0) null();
     else i64(v);
@@ -141,21 +145,32 @@ void put(cursor& c, const std::optional<consumer_offset>& o) {
   else c.null();
 }
 
+// The end both warren objects share: retention risk, data loss and what was lost (records of a
+// partition, partitions of a group).
+template <std::size_t N>
+void put_loss(cursor& c, std::int64_t unread_deleted_in_ms, std::uint64_t lost, const char (&lost_key)[N]) {
+  c.lit(R"(,"unread_deleted_in_s":)");
+  c.seconds_or_null(unread_deleted_in_ms, unread_deleted_in_ms == partition_time_lag::none);
+  c.lit(R"(,"data_loss":)");
+  c.boolean(lost > 0);
+  c.lit(lost_key);
+  c.u64(lost);
+  c.ch('}');
+}
+
 void put(cursor& c, const partition_time_lag& w) {
   c.lit(R"(,"warren":{"log_end_offset":)");
   c.offset_or_null(w.log_end_offset);
   c.lit(R"(,"log_start_offset":)");
   c.offset_or_null(w.log_start_offset);
   c.lit(R"(,"time_lag_s":)");
-  if (w.time_lag.lag_ms < 0) c.null();
-  else c.seconds(w.time_lag.lag_ms);
+  c.seconds_or_null(w.time_lag.lag_ms, w.time_lag.lag_ms < 0);
   c.lit(R"(,"time_lag_method":)");
   c.string(to_string(w.time_lag.method));
   c.lit(R"(,"time_lag_lower_bound":)");
   c.boolean(w.time_lag.lower_bound);
   c.lit(R"(,"time_lag_max_error_s":)");
-  if (w.time_lag.max_error_ms < 0) c.null();
-  else c.seconds(w.time_lag.max_error_ms);
+  c.seconds_or_null(w.time_lag.max_error_ms, w.time_lag.max_error_ms < 0);
   c.lit(R"(,"consume_rate":)");
   c.number(w.consume_rate);
   c.lit(R"(,"produce_rate":)");
@@ -165,14 +180,7 @@ void put(cursor& c, const partition_time_lag& w) {
   c.lit(R"(,"retention_ms":)");
   if (w.retention_ms == retention_unknown) c.null();
   else c.i64(w.retention_ms);
-  c.lit(R"(,"unread_deleted_in_s":)");
-  if (w.unread_deleted_in_ms == partition_time_lag::none) c.null();
-  else c.seconds(w.unread_deleted_in_ms);
-  c.lit(R"(,"data_loss":)");
-  c.boolean(w.records_lost > 0);
-  c.lit(R"(,"records_lost":)");
-  c.u64(w.records_lost);
-  c.ch('}');
+  put_loss(c, w.unread_deleted_in_ms, w.records_lost, R"(,"records_lost":)");
 }
 
 void put(cursor& c, const group_time_lag& w) {
@@ -180,8 +188,7 @@ void put(cursor& c, const group_time_lag& w) {
   c.lit(R"(,"warren":{"evaluated_at":)");
   c.i64(w.evaluated_at);
   c.lit(R"(,"max_time_lag_s":)");
-  if (w.max_time_lag_ms < 0) c.null();
-  else c.seconds(w.max_time_lag_ms);
+  c.seconds_or_null(w.max_time_lag_ms, w.max_time_lag_ms < 0);
   c.lit(R"(,"max_time_lag_lower_bound":)");
   c.boolean(w.max_time_lag_lower_bound);
   c.lit(R"(,"max_time_lag_topic":)");
@@ -194,14 +201,7 @@ void put(cursor& c, const group_time_lag& w) {
   c.seconds(w.sum_time_lag_ms);
   c.lit(R"(,"time_to_drain_s":)");
   c.number(w.time_to_drain_s);
-  c.lit(R"(,"unread_deleted_in_s":)");
-  if (w.unread_deleted_in_ms == partition_time_lag::none) c.null();
-  else c.seconds(w.unread_deleted_in_ms);
-  c.lit(R"(,"data_loss":)");
-  c.boolean(w.data_loss_partitions > 0);
-  c.lit(R"(,"data_loss_partitions":)");
-  c.u64(w.data_loss_partitions);
-  c.ch('}');
+  put_loss(c, w.unread_deleted_in_ms, w.data_loss_partitions, R"(,"data_loss_partitions":)");
 }
 
 void put(cursor& c, const partition_status& p) {
