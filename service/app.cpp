@@ -277,7 +277,7 @@ struct app::impl {
       const auto& fs = f->stats();
       s.fleets.push_back({f->name(), f->cluster(), fs.status_topic, fs.topic_ready, f->synced(), fs.published,
                           fs.delivered, fs.delivery_failures, fs.produce_errors, fs.records_read, fs.tombstones_read,
-                          fs.decode_errors_total(), f->remote().size()});
+                          fs.decode_errors_total(), f->remote().size(), fs.lag_scan_slices});
     }
     s.offsets_sources = offsets_sources();  // issue 13: mode per consumer
     s.http = &http_counts;
@@ -538,7 +538,7 @@ struct app::impl {
         ++it;
         continue;
       }
-      evaluator.release(*it);
+      evaluator.release(*it, store.stats().batches_received);  // what they handed, once stored
       it = replaying.erase(it);
     }
   }

@@ -77,6 +77,8 @@ struct group_evaluator::impl final : change_sink {
     std::chrono::steady_clock::time_point since;  // held, or its groups last moved to dirty
     std::chrono::steady_clock::time_point started;  // held
     std::chrono::milliseconds flush;
+    std::uint64_t release_after = 0;  ///< release() came: released once the store finished this batch
+    bool releasing = false;
   };
   std::map<std::string, held_cluster, std::less<>> held;
   std::size_t held_groups = 0;
@@ -112,6 +114,16 @@ struct group_evaluator::impl final : change_sink {
     h.groups.clear();
     policy.mark(time.steady());
     if (idle) wake.cancel();
+  }
+  void batch_done(std::uint64_t n) override {
+    for (auto h = held.begin(); h != held.end();) {
+      if (h->second.releasing && n >= h->second.release_after) {
+        unhold(h->first, h->second);
+        h = held.erase(h);
+      } else {
+        ++h;
+      }
+    }
   }
   void group_removed(const std::string& cluster, const std::string& group) override {
     if (auto h = held.find(cluster); h != held.end()) held_groups -= h->second.groups.erase(group);
@@ -380,9 +392,14 @@ void group_evaluator::hold(const std::string& cluster, std::chrono::milliseconds
   impl_->held.try_emplace(cluster, impl::held_cluster{{}, now, now, flush});
 }
 
-void group_evaluator::release(const std::string& cluster) {
+void group_evaluator::release(const std::string& cluster, std::uint64_t after_store_batches) {
   auto h = impl_->held.find(cluster);
   if (h == impl_->held.end()) return;
+  if (impl_->store.stats().batches_done < after_store_batches) {  // the rest comes with batch_done
+    h->second.releasing = true;
+    h->second.release_after = after_store_batches;
+    return;
+  }
   impl_->unhold(cluster, h->second);
   impl_->held.erase(h);
 }

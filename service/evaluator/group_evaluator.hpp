@@ -124,7 +124,10 @@ class group_evaluator {
   /// `flush` (so statuses still appear); the periodic pass leaves a held cluster alone for its
   /// first `flush` period.
   void hold(const std::string& cluster, std::chrono::milliseconds flush = held_flush);
-  void release(const std::string& cluster);
+  /// Releases `cluster` once the store has finished `after_store_batches` batches (its
+  /// batches_received when the cluster's sources caught up: what they handed is still in the
+  /// store's mailbox then, and is held too); at once when it has.
+  void release(const std::string& cluster, std::uint64_t after_store_batches = 0);
   bool held(std::string_view cluster) const;
   static constexpr std::chrono::milliseconds held_flush{10'000};
 

@@ -706,6 +706,11 @@ std::string render_metrics_tail(const metrics_sources& s, unsigned sets) {
                  {{"consumer", f.consumer}, {"cluster", f.cluster}, {"topic", f.topic}, {"outcome", outcome}}, n);
     w.header("warren_status_topic_groups", "Groups the status topic holds (published by any instance of the fleet)");
     for (const auto& f : s.fleets) w.sample("warren_status_topic_groups", {{"consumer", f.consumer}, {"cluster", f.cluster}, {"topic", f.topic}}, f.remote_groups);
+    w.header("warren_status_topic_lag_scan_slices_total",
+             "io-thread turns of the scans that republish owned groups whose lag moved", "counter");
+    for (const auto& f : s.fleets)
+      w.sample("warren_status_topic_lag_scan_slices_total", {{"consumer", f.consumer}, {"cluster", f.cluster}, {"topic", f.topic}},
+               f.lag_scan_slices);
   }
   if (!s.admin_sources.empty()) {  // issue 13: committed offsets from the Admin API
     w.header("warren_admin_schedule_lag_seconds", "How far the kafka-admin offset fetches are behind their schedule");

@@ -64,6 +64,7 @@ struct fleet_series {
   std::uint64_t published = 0, delivered = 0, delivery_failures = 0, produce_errors = 0;
   std::uint64_t records_read = 0, tombstones_read = 0, decode_errors = 0;
   std::size_t remote_groups = 0;
+  std::uint64_t lag_scan_slices = 0;  ///< io-thread turns of the owner's lag-change scans
 };
 
 struct metrics_sources {

@@ -3,6 +3,7 @@
 // The evaluator owns the queue behind it (a deduplicating set of dirty groups drained by the
 // evaluator's own loop), so a store batch never runs evaluation, hub or notifier code inline.
 // io thread only.
+#include <cstdint>
 #include <string>
 
 namespace warren {
@@ -14,6 +15,9 @@ class change_sink {
   virtual void group_changed(const std::string& cluster, const std::string& group) = 0;
   /// The store no longer has the group.
   virtual void group_removed(const std::string& cluster, const std::string& group) = 0;
+  /// The store finished its `n`-th batch (store_stats::batches_done), after the calls above
+  /// for that batch.
+  virtual void batch_done(std::uint64_t n) { (void)n; }
 };
 
 }  // namespace warren

@@ -223,14 +223,18 @@ struct offset_store::impl {
         log_error("storage", in_flight->cluster, ": dropped a batch of ", in_flight->commands.size(),
                   " commands that failed ", poison_retries, " times");
         in_flight.reset();
-        ++stats.batches_done;
+        finished_batch();
         continue;
       }
       self.checkpoint();
       apply(*in_flight);
       in_flight.reset();
-      ++stats.batches_done;
+      finished_batch();
     }
+  }
+  void finished_batch() {
+    ++stats.batches_done;
+    if (sink) sink->batch_done(stats.batches_done);
   }
 
   void expire_all() {

@@ -341,6 +341,34 @@ BOOST_AUTO_TEST_CASE(a_held_cluster_is_evaluated_when_released_not_on_every_chan
   BOOST_TEST(run_until(p.ioc, [&] { return p.lag_is("b", 0); }, 5s));
 }
 
+// The app releases a cluster when its sources have caught up, with the store's received-batch
+// count as the barrier: what they handed may still be in the store's mailbox, and is held too.
+BOOST_AUTO_TEST_CASE(a_release_waits_for_the_batches_handed_to_the_store_before_it) {
+  pipeline p;
+  p.evaluator->hold("c");
+  for (int i = 0; i < 3; ++i) {  // handed, not applied: the io_context has not run since
+    store_cmd::batch b{"c", {}};
+    b.commands.emplace_back(store_cmd::broker_offsets{
+        .topic = topic_name{"t"}, .partition_count = 1, .offsets = {100 + i}, .observed_at = timestamp_ms{t0}});
+    b.commands.emplace_back(store_cmd::commit{.group = group_name{"a"},
+                                              .topic = topic_name{"t"},
+                                              .partition = partition_id{0},
+                                              .offset = offset_t{90 + i},
+                                              .order = i,
+                                              .timestamp = timestamp_ms{t0 + i}});
+    BOOST_REQUIRE(p.store->try_send(std::move(b)));
+  }
+  const auto handed = p.store->stats().batches_received;
+  BOOST_REQUIRE(p.store->stats().batches_done < handed);
+  p.evaluator->release("c", handed);
+  BOOST_TEST(p.evaluator->held("c"));  // until the store has finished them
+  BOOST_TEST(run_until(p.ioc, [&] { return p.lag_is("a", 10); }, 5s));
+  BOOST_TEST(!p.evaluator->held("c"));
+  BOOST_TEST(p.evaluator->stats().held_marks >= 3u);  // every batch's change was held
+  BOOST_TEST(p.events.size() == 1u);                  // and the group evaluated once, from the last
+  BOOST_TEST(p.evaluator->stats().evaluations == 1u);
+}
+
 // A hold that outlasts its flush period (a long replay, or one stuck behind an outage) still lets
 // statuses through: the changes read so far are evaluated once the period is over, and the pass
 // covers the cluster again.
