@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "service/core/actor.hpp"
@@ -77,11 +78,9 @@ struct group_evaluator::impl final : change_sink {
     std::chrono::steady_clock::time_point since;  // held, or its groups last moved to dirty
     std::chrono::steady_clock::time_point started;  // held
     std::chrono::milliseconds flush;
-    std::uint64_t release_after = 0;  ///< release() came: released once the store finished this batch
-    bool releasing = false;
+    std::optional<std::uint64_t> release_after;  ///< release() came: released once the store finished this batch
   };
   std::map<std::string, held_cluster, std::less<>> held;
-  std::size_t held_groups = 0;
   std::vector<std::pair<std::string, std::string>> removed;
   evaluator_stats stats;
   group_view view;  // reused between evaluations
@@ -95,7 +94,7 @@ struct group_evaluator::impl final : change_sink {
   void group_changed(const std::string& cluster, const std::string& group) override {
     if (auto h = held.find(cluster); h != held.end()) {
       ++stats.held_marks;
-      if (h->second.groups.insert(group).second) ++held_groups;
+      h->second.groups.insert(group);
       const auto now = time.steady();
       if (now - h->second.since < h->second.flush) return;
       h->second.since = now;  // a long replay: what it has read so far is evaluated now and then
@@ -109,7 +108,6 @@ struct group_evaluator::impl final : change_sink {
   // Moves a held cluster's changed groups to the dirty set.
   void unhold(const std::string& cluster, held_cluster& h) {
     if (h.groups.empty()) return;
-    held_groups -= h.groups.size();
     for (auto& g : h.groups) dirty.emplace(cluster, g);
     h.groups.clear();
     policy.mark(time.steady());
@@ -117,7 +115,7 @@ struct group_evaluator::impl final : change_sink {
   }
   void batch_done(std::uint64_t n) override {
     for (auto h = held.begin(); h != held.end();) {
-      if (h->second.releasing && n >= h->second.release_after) {
+      if (h->second.release_after && n >= *h->second.release_after) {
         unhold(h->first, h->second);
         h = held.erase(h);
       } else {
@@ -126,7 +124,7 @@ struct group_evaluator::impl final : change_sink {
     }
   }
   void group_removed(const std::string& cluster, const std::string& group) override {
-    if (auto h = held.find(cluster); h != held.end()) held_groups -= h->second.groups.erase(group);
+    if (auto h = held.find(cluster); h != held.end()) h->second.groups.erase(group);
     dirty.erase({cluster, group});
     removed.emplace_back(cluster, group);
     if (idle) wake.cancel();
@@ -396,7 +394,6 @@ void group_evaluator::release(const std::string& cluster, std::uint64_t after_st
   auto h = impl_->held.find(cluster);
   if (h == impl_->held.end()) return;
   if (impl_->store.stats().batches_done < after_store_batches) {  // the rest comes with batch_done
-    h->second.releasing = true;
     h->second.release_after = after_store_batches;
     return;
   }
@@ -407,7 +404,8 @@ void group_evaluator::release(const std::string& cluster, std::uint64_t after_st
 bool group_evaluator::held(std::string_view cluster) const { return impl_->held.count(cluster) != 0; }
 
 const evaluator_stats& group_evaluator::stats() const {
-  impl_->stats.dirty = impl_->dirty.size() + impl_->held_groups;
+  impl_->stats.dirty = impl_->dirty.size();
+  for (const auto& [c, h] : impl_->held) impl_->stats.dirty += h.groups.size();
   return impl_->stats;
 }
 
